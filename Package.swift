@@ -1,0 +1,45 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Release builds target x86-64-v3 so SIMD addProduct becomes a real FMA.
+let fastFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=x86-64-v3", "-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "fcngc",
+    products: [
+        .executable(name: "fcngc", targets: ["fcngc"]),
+        .library(name: "FCNCompiler", targets: ["FCNCompiler"]),
+        .library(name: "FCNRuntime", targets: ["FCNRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian, each behind a small system-library target.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        // YAML -> spec values that remember their source locations.
+        .target(name: "FCNSpec", dependencies: ["CYAML"]),
+        // Graph IR, passes (shapes, coordinate maps, crops, fusion, memory), lowering to a Plan.
+        .target(name: "FCNCompiler", dependencies: ["FCNSpec"]),
+        // Tensors, kernels, interpreter, weights and images. Reads a Plan, never YAML.
+        .target(name: "FCNRuntime", dependencies: ["FCNCompiler", "COpenBLAS", "CPNG", "CJPEG"],
+                swiftSettings: fastFlags),
+        // Naive, obviously-correct reference kernels: the definition fast kernels are checked against.
+        .target(name: "FCNTestSupport", dependencies: ["FCNRuntime"]),
+        // Thin CLI, one file per subcommand.
+        .executableTarget(name: "fcngc", dependencies: [
+            "FCNRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fastFlags),
+
+        .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"]),
+        .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"]),
+        .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"]),
+        .testTarget(name: "FCNCLITests", dependencies: ["FCNRuntime"]),
+    ]
+)
