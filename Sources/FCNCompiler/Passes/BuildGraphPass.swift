@@ -1,0 +1,195 @@
+// Builds the graph IR from a ModelSpec: backbone layers, then the expanded head, then the
+// explicit `graph:` layers, in that order. Applies every default, resolves `from:` / `like:`
+// names (a missing `from:` means the previous layer), and orders the nodes topologically.
+//
+// Reports: duplicate-layer (with a note at the first definition), unknown-layer (with
+// "did you mean"), cycle (listing the layers on it), unused-layer warnings for layers
+// nothing reads, and bad-value for a fixed bilinear upsampler that could not be diagonal.
+
+import FCNSpec
+
+public struct BuildGraphPass {
+    public let diagnostics: Diagnostics
+    public init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
+
+    struct Pending { var spec: LayerSpec; var origin: String; var step: Int?; var previous: String }
+
+    public func run(_ spec: ModelSpec) -> Graph? {
+        var pending: [Pending] = []
+        var previous = "input"
+        func add(_ layers: [LayerSpec], origin: String, steps: [Int?]? = nil) {
+            for (i, l) in layers.enumerated() {
+                pending.append(Pending(spec: l, origin: origin, step: steps?[i], previous: previous))
+                previous = l.name
+            }
+        }
+        if let b = spec.backbone { add(b.layers, origin: "backbone \(b.name)") }
+        let backboneEnd = previous
+        if let head = spec.head, let classes = spec.classes {
+            let generated = ExpandHead(head: head, classes: classes).layers()
+            add(generated.map(\.spec), origin: "head", steps: generated.map(\.step))
+        }
+        if !spec.graph.isEmpty {
+            previous = spec.head == nil ? backboneEnd : previous
+            add(spec.graph, origin: "graph")
+        }
+
+        // Names: unique, not "input".
+        var firstByName: [String: Int] = [:]
+        for (i, p) in pending.enumerated() {
+            let name = p.spec.name
+            if name == "input" {
+                diagnostics.error(.duplicateLayer, "'input' is the network input; choose another layer name", at: p.spec.location)
+            } else if let j = firstByName[name] {
+                diagnostics.error(.duplicateLayer, "duplicate layer name '\(name)'", at: p.spec.location,
+                                  notes: [.init("'\(name)' first defined here", at: pending[j].spec.location)])
+            } else {
+                firstByName[name] = i
+            }
+        }
+        let allNames = ["input"] + pending.map(\.spec.name)
+        // Caffe's in-place layers: a relu or dropout written right after a layer (reading it
+        // implicitly or by name) rewrites that layer's output, so a reference to `fc7` means
+        // fc7 after relu7 and drop7, as in the reference nets.
+        var inplaceNext: [Int: Int] = [:]
+        for k in pending.indices.dropFirst() where [.relu, .dropout].contains(pending[k].spec.op) {
+            let p = pending[k], prev = pending[k - 1]
+            if p.origin == prev.origin, p.spec.inputs.isEmpty || p.spec.inputs.map(\.value) == [prev.spec.name] {
+                inplaceNext[k - 1] = k
+            }
+        }
+        func resolve(_ ref: Located<String>, for layer: String) -> Int? {
+            if ref.value == "input" { return -1 }
+            if var j = firstByName[ref.value] {
+                while let k = inplaceNext[j], pending[k].spec.name != layer { j = k }
+                return j
+            }
+            let hint = Suggest.closest(ref.value, in: allNames)
+            diagnostics.error(.unknownLayer, "layer '\(layer)' reads unknown layer '\(ref.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
+                              at: ref.location, fix: hint.map { "write '\($0)'" })
+            return nil
+        }
+        // Edges in pending-index space (-1 = input).
+        var inputs: [[Int]] = [], likes: [Int?] = []
+        for p in pending {
+            let refs = p.spec.inputs.isEmpty ? [Located(p.previous, at: p.spec.location)] : p.spec.inputs
+            inputs.append(refs.compactMap { resolve($0, for: p.spec.name) })
+            likes.append(p.spec.like.flatMap { resolve($0, for: p.spec.name) })
+        }
+        if diagnostics.hasErrors { return nil }
+        guard let order = topologicalOrder(pending, inputs, likes) else { return nil }
+
+        var newID: [Int: NodeID] = [-1: 0]
+        for (k, i) in order.enumerated() { newID[i] = k + 1 }
+        var nodes = [Node(name: "input", op: .input, inputs: [], params: Params(), location: spec.location, origin: "input")]
+        for i in order {
+            let p = pending[i]
+            var node = Node(name: p.spec.name, op: p.spec.op, inputs: inputs[i].map { newID[$0]! },
+                            params: params(p.spec), location: p.spec.location,
+                            keyLocations: keyLocations(p.spec), origin: p.origin)
+            node.like = likes[i].map { newID[$0]! }
+            node.headStep = p.step
+            nodes.append(node)
+        }
+        var output = nodes.count - 1
+        if let o = spec.output {
+            if let r = resolve(o, for: "output") { output = newID[r]! } else { return nil }
+        } else if spec.head != nil, spec.graph.isEmpty, let score = nodes.firstIndex(where: { $0.name == "score" && $0.origin == "head" }) {
+            output = score
+        }
+        let graph = Graph(name: spec.name, nodes: nodes, output: output,
+                          inputChannels: spec.input.channels.value, classes: spec.classes?.value)
+        warnUnused(graph)
+        return graph
+    }
+
+    /// Kahn's algorithm, stable (spec order wins among ready layers). nil on a cycle.
+    func topologicalOrder(_ pending: [Pending], _ inputs: [[Int]], _ likes: [Int?]) -> [Int]? {
+        let n = pending.count
+        var deps = (0..<n).map { i in Set(inputs[i] + (likes[i].map { [$0] } ?? [])).filter { $0 >= 0 } }
+        var order: [Int] = [], done = Set<Int>()
+        while order.count < n {
+            guard let next = (0..<n).first(where: { !done.contains($0) && deps[$0].isSubset(of: done) }) else {
+                let stuck = (0..<n).filter { !done.contains($0) }
+                let first = stuck[0]
+                diagnostics.error(.cycle, "layers form a cycle: " + stuck.map { pending[$0].spec.name }.joined(separator: " -> "),
+                                  at: pending[first].spec.location,
+                                  notes: stuck.dropFirst().map { .init("'\(pending[$0].spec.name)' is on the cycle", at: pending[$0].spec.location) })
+                return nil
+            }
+            order.append(next)
+            done.insert(next)
+            deps[next] = []
+        }
+        return order
+    }
+
+    func params(_ l: LayerSpec) -> Params {
+        var p = Params()
+        p.out = l.out?.value ?? 0
+        p.stride = l.stride?.value ?? Pair(1)
+        p.pad = l.pad?.value ?? Pair(0)
+        p.dilation = l.dilation?.value ?? Pair(1)
+        p.group = l.group?.value ?? 1
+        switch l.op {
+        case .deconv:
+            p.kernel = l.kernel?.value ?? Pair(2 * p.stride.h, 2 * p.stride.w)
+            p.bias = l.bias?.value ?? false
+            let initializer = l.initializer?.value ?? .bilinear
+            p.initializer = initializer
+            p.upsampler = (initializer == .bilinear && !(l.learn?.value ?? false)) ? .fixedBilinear : .learned
+        case .conv:
+            p.kernel = l.kernel?.value ?? Pair(1)
+            p.bias = l.bias?.value ?? true
+        case .pool:
+            p.kernel = l.kernel?.value ?? Pair(1)
+            p.method = l.method?.value ?? .max
+            p.rounding = l.rounding?.value ?? .ceil
+        case .lrn:
+            p.lrnSize = l.lrnSize?.value ?? 5
+            p.alpha = l.alpha?.value ?? 1
+            p.beta = l.beta?.value ?? 0.75
+            p.lrnK = l.lrnK?.value ?? 1
+        case .dropout: p.ratio = l.ratio?.value ?? 0.5
+        case .scale: p.value = l.value?.value ?? 1
+        default: break
+        }
+        return p
+    }
+
+    func keyLocations(_ l: LayerSpec) -> [String: SourceLocation] {
+        var k: [String: SourceLocation] = [:]
+        k["out"] = l.out?.location
+        k["kernel"] = l.kernel?.location
+        k["stride"] = l.stride?.location
+        k["pad"] = l.pad?.location
+        k["dilation"] = l.dilation?.location
+        k["group"] = l.group?.location
+        k["like"] = l.like?.location
+        k["learn"] = l.learn?.location
+        k["init"] = l.initializer?.location
+        k["from"] = l.inputs.first?.location
+        return k
+    }
+
+    func warnUnused(_ g: Graph) {
+        let consumers = g.consumers()
+        for (i, n) in g.nodes.enumerated() where i != 0 && i != g.output && consumers[i].isEmpty && n.origin != "head" {
+            // Trailing backbone layers (fc7's dropout) are read by the head through their ancestors; only
+            // warn for layers off every path to the output.
+            if !reachesOutput(g, i) {
+                diagnostics.warning(.unusedLayer, "layer '\(n.name)' is computed but nothing reads it", at: n.location)
+            }
+        }
+    }
+
+    func reachesOutput(_ g: Graph, _ id: NodeID) -> Bool {
+        var seen = Set<NodeID>(), stack = [g.output]
+        while let n = stack.popLast() {
+            if n == id { return true }
+            guard seen.insert(n).inserted else { continue }
+            stack += g[n].inputs
+        }
+        return false
+    }
+}

@@ -1,0 +1,127 @@
+// Derives every crop offset from exact coordinate maps (Caffe's coord_map, with rationals).
+//
+// Algorithm. Each node gets the affine map (per axis) from network-input coordinates to its
+// own: conv/pool compose `x/s + (p - (k_ext-1)/2)/s`, deconv `s*x + (k_ext-1)/2 - p`,
+// element-wise layers pass the map through. For `crop X like R`, the map taking X's
+// coordinates to R's is  M_R ∘ M_X⁻¹ = (a, b). Then:
+//   a != 1          -> scale-mismatch (X and R are at different strides)
+//   b not integer   -> crop-offset-fraction (the grids are misaligned by a half pixel, say)
+//   b > 0           -> crop-offset-negative (R starts before X: nothing to crop)
+//   otherwise the offset is -b, and the crop's own map is M_R.
+// A sum's inputs must have equal maps; a different `a` is a scale mismatch, a different
+// `b` a misalignment. Head-generated crops report a stride mismatch on the step's
+// `upsample:` with the stride that would fit. `CropExplanation` records the chains.
+
+import FCNSpec
+
+public struct InferCropOffsetsPass {
+    public let diagnostics: Diagnostics
+    public init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
+
+    public static func layerMap(_ n: Node) -> CoordMap? {
+        let p = n.params
+        func axis(_ i: Int) -> AxisMap {
+            switch n.op.info.coord {
+            case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: n.op == .pool ? 1 : p.dilation[i])
+            case .deconvLike: return .deconv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
+            case .crop: return .crop(offset: n.cropOffset?[i] ?? 0)
+            case .elementwise, .source: return .identity
+            }
+        }
+        return CoordMap(h: axis(0), w: axis(1))
+    }
+
+    public func run(_ g: inout Graph) {
+        for id in g.nodes.indices {
+            var n = g[id]
+            switch n.op {
+            case .input:
+                n.map = .identity
+            case .crop:
+                let x = n.inputs[0], r = n.like ?? 0
+                guard let mx = g[x].map, let mr = g[r].map else { break }
+                let rel = mr.after(mx.inverse)
+                if let offsets = check(n, rel, g) {
+                    n.cropOffset = offsets
+                    n.map = mr
+                }
+            case .sum:
+                n.map = g[n.inputs[0]].map
+                for j in n.inputs.dropFirst() { checkSum(n, n.inputs[0], j, g) }
+            default:
+                guard let m = g[n.inputs[0]].map, let own = Self.layerMap(n) else { break }
+                n.map = own.after(m)
+            }
+            g[id] = n
+        }
+    }
+
+    /// Offsets (y, x) for a crop whose X->R map is `rel`, or nil after reporting why not.
+    func check(_ n: Node, _ rel: CoordMap, _ g: Graph) -> Pair? {
+        let x = g[n.inputs[0]], r = g[n.like ?? 0]
+        var off = [0, 0]
+        for axis in 0..<2 {
+            let m = rel[axis], axisName = rel.h == rel.w ? "" : (axis == 0 ? " (height)" : " (width)")
+            if m.a != .one {
+                reportScale(n, x, r, g)
+                return nil
+            }
+            if !m.b.isInteger {
+                diagnostics.error(.cropOffsetFraction,
+                    "cannot crop '\(x.name)' to '\(r.name)': offset \((-m.b).decimal)\(axisName) is not an integer",
+                    at: n.location, notes: chainNotes(x, r, g),
+                    fix: "the two paths' grids are misaligned by a fraction of a pixel; change a pad or kernel so (k-1)/2 - p stays integral")
+                return nil
+            }
+            if m.b > .zero {
+                diagnostics.error(.cropOffsetNegative,
+                    "cannot crop '\(x.name)' to '\(r.name)': '\(r.name)' starts \(m.b.decimal) pixels before '\(x.name)'\(axisName) (offset \((-m.b).decimal))",
+                    at: n.location, notes: chainNotes(x, r, g), fix: "pad the reference path less, or the cropped path more (e.g. a larger pad on the first convolution)")
+                return nil
+            }
+            off[axis] = -m.b.num
+        }
+        return Pair(off[0], off[1])
+    }
+
+    func reportScale(_ n: Node, _ x: Node, _ r: Node, _ g: Graph) {
+        let sx = x.map.map { Rational.one / $0.h.a } ?? .one, sr = r.map.map { Rational.one / $0.h.a } ?? .one
+        if let step = n.headStep, let up = g.nodes.first(where: { $0.headStep == step && $0.op == .deconv }),
+           let upIn = g[up.inputs[0]].map {
+            let before = Rational.one / upIn.h.a
+            let target = n.like == 0 ? Rational.one : sx
+            let fit = before / target
+            let want = fit.isInteger && fit.num >= 1 ? "write 'upsample: \(fit.num)'" : nil
+            diagnostics.error(.strideMismatch,
+                "after upsampling by \(up.params.stride.h) the path is at stride \(sr.description), but '\(n.like == 0 ? "input" : x.name)' is at stride \(target.description)"
+                    + (want.map { "; \($0.replacingOccurrences(of: "write ", with: "")) would fit" } ?? ""),
+                at: up.location, notes: [.init("the path before '\(up.name)' is at stride \(before.description)", at: g[up.inputs[0]].location)],
+                fix: want)
+            return
+        }
+        diagnostics.error(.scaleMismatch,
+            "cannot crop '\(x.name)' (stride \(sx.description)) to '\(r.name)' (stride \(sr.description)): they are at different scales",
+            at: n.location, notes: [.init("'\(x.name)' defined here", at: x.location), .init("'\(r.name)' defined here", at: r.location)])
+    }
+
+    func checkSum(_ n: Node, _ i: NodeID, _ j: NodeID, _ g: Graph) {
+        guard let mi = g[i].map, let mj = g[j].map, mi != mj else { return }
+        let a = g[i], b = g[j]
+        if mi.h.a != mj.h.a || mi.w.a != mj.w.a {
+            diagnostics.error(.scaleMismatch,
+                "sum '\(n.name)' adds '\(a.name)' (stride \((Rational.one / mi.h.a).description)) and '\(b.name)' (stride \((Rational.one / mj.h.a).description))",
+                at: n.location, notes: [.init("'\(b.name)' defined here", at: b.location)],
+                fix: "upsample or pool one side so both are at the same stride")
+        } else {
+            diagnostics.error(.scaleMismatch,
+                "sum '\(n.name)' adds '\(a.name)' and '\(b.name)', whose pixels are not aligned (maps \(mi) and \(mj))",
+                at: n.location, notes: [.init("'\(b.name)' defined here", at: b.location)],
+                fix: "crop one input like the other: {crop: NAME, from: \(b.name), like: \(a.name)}")
+        }
+    }
+
+    func chainNotes(_ x: Node, _ r: Node, _ g: Graph) -> [Diagnostic.Note] {
+        [.init("'\(x.name)' maps input x to \(x.map?.description ?? "?")", at: x.location),
+         .init("'\(r.name)' maps input x to \(r.map?.description ?? "?")", at: r.location)]
+    }
+}
