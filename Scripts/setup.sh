@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up fcngc on a fresh Debian machine: the C libraries it links (from Debian),
+# Graphviz for `--emit dot` pictures, then a debug build (with tests) and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libyaml-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev graphviz pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+echo "setup: building (debug, with tests)"
+swift build --build-tests
+echo "setup: building (release)"
+swift build -c release --product fcngc
+echo "setup: done. fcngc is at $(swift build -c release --show-bin-path)/fcngc"
