@@ -36,7 +36,8 @@ extension Naive {
                 sum += x[n, c, y, xx]
                 best = max(best, x[n, c, y, xx])
             }}
-            out[n, c, oy, ox] = average ? sum / Float(poolSize) : best
+            // An empty window (pad 0, stride > kernel) averages to 0; its max stays -FLT_MAX.
+            out[n, c, oy, ox] = average ? (he > hs && we > ws ? sum / Float(poolSize) : 0) : best
         }}}}
         return out
     }

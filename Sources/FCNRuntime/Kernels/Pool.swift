@@ -1,6 +1,7 @@
 // Max and average pooling with Caffe semantics: output size rounds up, then drops the last
 // window if it would start in the right padding. Max ignores padding; average divides by the
 // window size clipped to the padded input (computed before clipping to the real input).
+// Empty windows (pad 0, stride > kernel, rounded up) give -FLT_MAX (max, as Caffe) and 0 (avg).
 
 public struct PoolParams: Hashable, Sendable {
     public var kernelH: Int, kernelW: Int
@@ -73,7 +74,9 @@ extension Kernels {
                             while x < we { sum += row[x]; x += 1 }
                             y += 1
                         }
-                        dst[ox] = sum / Float((he0 - hs0) * (we0 - ws0))
+                        // An empty window (only possible with pad 0 and stride > kernel) gives 0
+                        // where Caffe would divide 0 by a size <= 0.
+                        dst[ox] = he > hs && we > ws ? sum / Float((he0 - hs0) * (we0 - ws0)) : 0
                     } else {
                         var m = -Float.greatestFiniteMagnitude
                         var y = hs
