@@ -1,18 +1,28 @@
-// `fcngc compile SPEC [--input HxW] [--emit text|json] [--explain-crops] [-o FILE]`.
+// `fcngc compile SPEC [--input HxW] [--emit text|json|dot|layers] [--explain-crops]
+// [--explain-fusion] [-o FILE]`: the execution plan (default), or the per-layer analysis.
 
 import ArgumentParser
 import FCNSpec
 import FCNCompiler
 
 struct CompileCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compile", abstract: "Compile a spec and print its layer table.")
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Compile a spec: print its execution plan, layer table, or explanations.",
+        discussion: """
+        --emit text    the plan as a table: one row per step, totals, memory (default)
+        --emit layers  the per-layer analysis: shapes, receptive field, stride, offsets, params, MACs
+        --emit json    the plan as JSON (includes `input` and `layers`; round-trips byte for byte)
+        --emit dot     the plan as a Graphviz graph (render with `dot -Tsvg`)
+        """)
 
-    enum Emit: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Emit: String, ExpressibleByArgument, CaseIterable { case text, layers, json, dot }
 
     @Argument(help: "Model spec file.") var spec: String
     @Option(help: "Input size HxW (default: the spec's input.size, else 500x500).") var input: Pair?
-    @Option(help: "Output format: text or json.") var emit: Emit = .text
+    @Option(help: "Output: text, layers, json or dot.") var emit: Emit = .text
     @Flag(help: "Show, for every crop, the coordinate maps that give its offset.") var explainCrops = false
+    @Flag(help: "Show every fusion the compiler considered, and why it did or did not fuse.") var explainFusion = false
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
 
     func run() throws {
@@ -21,10 +31,15 @@ struct CompileCommand: ParsableCommand {
         try Terminal.report(diagnostics)
         guard let c = result else { throw ExitCode(1) }
         if explainCrops {
-            try Output.write(CropExplanation.all(c.graph).map(\.text).joined(separator: "\n\n") + "\n", to: output)
-            return
+            return try Output.write(CropExplanation.all(c.graph).map(\.text).joined(separator: "\n\n") + "\n", to: output)
         }
-        let report = SummaryReport(c)
-        try Output.write(emit == .json ? report.json() : report.text(), to: output)
+        let plan = PlanPipeline.run(c)
+        if explainFusion { return try Output.write(PlanReport.fusionText(plan), to: output) }
+        switch emit {
+        case .text: try Output.write(PlanReport.text(plan), to: output)
+        case .layers: try Output.write(SummaryReport(c).text(), to: output)
+        case .json: try Output.write(PlanReport.json(plan), to: output)
+        case .dot: try Output.write(DotReport.dot(plan), to: output)
+        }
     }
 }

@@ -69,21 +69,33 @@ extension Kernels {
     /// Default im2col budget: 8 MB.
     public static let defaultScratchBudgetBytes = 8 << 20
 
-    /// Scratch floats `conv2d` needs for an input of the given size, with tiles kept under
-    /// `budgetBytes` (at least one output row per tile). 0 for pointwise convs.
+    /// im2col tiles aim at about this many bytes (so the tile is still in cache when GEMM packs
+    /// it) but at least `convTileMinPixels` output pixels (so GEMM amortises packing the weights).
+    public static let convTileTargetBytes = 1 << 20
+    public static let convTileMinPixels = 256
+
+    /// Output rows per im2col tile the conv prefers, before any scratch limit.
+    static func convPreferredTileRows(rowFloats: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
+        let byCache = convTileTargetBytes / MemoryLayout<Float>.stride / rowFloats
+        let byPixels = (convTileMinPixels + ow - 1) / ow
+        return min(oh, max(1, byCache, byPixels))
+    }
+
+    /// Scratch floats `conv2d` uses for an input of the given size: its preferred tile, capped at
+    /// `budgetBytes` (but at least one output row). 0 for pointwise convs.
     public static func conv2dScratchCount(params: ConvParams, inputHeight: Int, inputWidth: Int,
                                           budgetBytes: Int = defaultScratchBudgetBytes) -> Int {
         if params.isPointwise { return 0 }
         let (oh, ow) = params.convOutputSize(height: inputHeight, width: inputWidth)
         if oh <= 0 || ow <= 0 { return 0 }
         let rowFloats = (params.inChannels / params.groups) * params.kernelH * params.kernelW * ow
-        let rows = max(1, min(oh, budgetBytes / MemoryLayout<Float>.stride / rowFloats))
-        return rows * rowFloats
+        let budgetRows = max(1, budgetBytes / MemoryLayout<Float>.stride / rowFloats)
+        return min(budgetRows, convPreferredTileRows(rowFloats: rowFloats, outHeight: oh, outWidth: ow)) * rowFloats
     }
 
     /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias, then ReLU if `relu`.
-    /// `scratch` must hold at least one output row of im2col (see `conv2dScratchCount`); more
-    /// capacity means fewer, larger tiles. It may be nil for pointwise convs.
+    /// `scratch` must hold at least one output row of im2col (see `conv2dScratchCount`); tiles
+    /// use up to the preferred size. It may be nil for pointwise convs.
     public static func conv2d(
         input: InputWindow, batch: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
@@ -121,7 +133,8 @@ extension Kernels {
         }
 
         let rowFloats = kSize * ow
-        let tileRows = min(oh, scratchCapacity / rowFloats)
+        let tileRows = min(scratchCapacity / rowFloats,
+                           convPreferredTileRows(rowFloats: rowFloats, outHeight: oh, outWidth: ow))
         precondition(tileRows >= 1 && scratch != nil,
                      "conv2d scratch too small: \(scratchCapacity) floats, need at least \(rowFloats)")
         let col = scratch!

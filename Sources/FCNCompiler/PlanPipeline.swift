@@ -1,0 +1,26 @@
+// From an analysed graph to an execution plan: lowering, then the plan passes in order.
+// Each pass is in PlanPasses/, opens with a comment on its algorithm, and records every
+// fusion it considered ("fused" or why not) in `plan.fusion`.
+
+public enum PlanPipeline {
+    public static let passes: [(name: String, run: (inout Plan) -> Void)] = [
+        (DropDropoutPass.name, DropDropoutPass.run),                    // dropout is the identity
+        (FoldScalePass.name, FoldScalePass.run),                        // constant scale -> next conv's weights
+        (FuseConvReluPass.name, FuseConvReluPass.run),                  // conv + bias + ReLU as one step
+        (BilinearUpsamplePass.name, BilinearUpsamplePass.run),          // fixed bilinear deconv -> per-channel
+        (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
+        (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers
+        (PlanMemoryPass.name, PlanMemoryPass.run),                      // liveness, slots, in place, scratch
+    ]
+
+    /// Lowers and runs the passes (all, or those whose names are not in `skipping`).
+    public static func run(_ c: Compilation, skipping: Set<String> = []) -> Plan {
+        var plan = LowerToSteps.run(c)
+        for pass in passes where !skipping.contains(pass.name) {
+            pass.run(&plan)
+            assert(VerifyPlan.problems(plan).isEmpty, "after \(pass.name): \(VerifyPlan.problems(plan))")
+        }
+        plan.totals.macs = plan.steps.reduce(0) { $0 + $1.macs }
+        return plan
+    }
+}

@@ -1,0 +1,76 @@
+// The plan as people review it: a deterministic text table (a version header, one row per
+// step, totals and memory at the bottom), the fusion decisions, and JSON that round-trips
+// byte for byte (sorted keys, no timestamps, paths as the user gave them).
+
+import Foundation
+
+public enum PlanReport {
+    public static func json(_ plan: Plan) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! enc.encode(plan), as: UTF8.self) + "\n"
+    }
+
+    public static func decode(_ text: String) throws -> Plan {
+        try JSONDecoder().decode(Plan.self, from: Data(text.utf8))
+    }
+
+    static func dims(_ s: [Int]) -> String { s.map(String.init).joined(separator: "x") }
+
+    static func opName(_ s: Step) -> String {
+        var op = s.kind.rawValue
+        if s.kind == .pool { op = (s.attributes.method ?? "max") + "pool" }
+        if s.attributes.relu == true { op += "+relu" }
+        if s.inPlace { op += "!" }
+        return op
+    }
+
+    static func describe(_ s: Step) -> String {
+        let a = s.attributes
+        var parts: [String] = []
+        if let k = a.kernel { parts.append("k" + (k[0] == k[1] ? "\(k[0])" : dims(k))) }
+        if let st = a.stride, st != [1, 1] { parts.append("s" + (st[0] == st[1] ? "\(st[0])" : dims(st))) }
+        if let p = a.pad, p != [0, 0] { parts.append("p" + (p[0] == p[1] ? "\(p[0])" : dims(p))) }
+        if let d = a.dilation, d != [1, 1] { parts.append("d" + dims(d)) }
+        if let g = a.group, g != 1 { parts.append("g\(g)") }
+        if let x = a.inputScale { parts.append("×\(x)") }
+        if let v = a.value { parts.append("×\(v)") }
+        return parts.joined(separator: " ")
+    }
+
+    public static func text(_ plan: Plan) -> String {
+        var names: [Int: String] = [0: "input"]
+        for s in plan.steps { names[s.value] = s.name }
+        var t = TextTable(["#", "op", "params", "inputs", "output", "window", "MACs", "slot", "sources"], rightAligned: [0, 6])
+        for (i, s) in plan.steps.enumerated() {
+            let inputs = s.inputs.map { inp -> String in
+                var x = names[inp.value] ?? "v\(inp.value)"
+                if let w = inp.window { x += w.description }
+                if let slot = inp.slot { x += "@s\(slot)" }
+                return x
+            }.joined(separator: " + ")
+            t.add(["\(i)", opName(s), describe(s), inputs, dims(s.shape), s.outputWindow?.description ?? "",
+                   s.macs == 0 ? "" : Format.short(s.macs), s.slot.map { "s\($0)" } ?? "",
+                   s.sources.map(\.name).joined(separator: "+")])
+        }
+        var out = "\(plan.format) \(plan.version)  model \(plan.model)  input \(dims(plan.input))  output \(dims(plan.output))\n\n"
+        out += t.render() + "\n\n"
+        out += "steps: \(plan.steps.count) (from \(plan.layers.count - 1) layers); params: \(Format.grouped(plan.totals.params)); "
+        out += "MACs: \(Format.short(plan.totals.macs)) (graph as written: \(Format.short(plan.totals.graphMacs)))\n"
+        if let m = plan.memory {
+            out += "memory: activations \(Format.bytes(m.arenaBytes)) in \(plan.slots.count) slots (peak live \(Format.bytes(m.peakLiveBytes)); "
+            out += "no reuse: \(Format.bytes(m.noReuseBytes))), scratch \(Format.bytes(m.scratchBytes)), weights \(Format.bytes(m.weightBytes))\n"
+        }
+        let fused = plan.fusion.filter(\.fused).count
+        out += "fusion: \(fused) of \(plan.fusion.count) candidates fused (see --explain-fusion); '!' = in place\n"
+        return out
+    }
+
+    public static func fusionText(_ plan: Plan) -> String {
+        var t = TextTable(["pass", "layers", "decision", "reason"])
+        for d in plan.fusion {
+            t.add([d.pass, d.layers.joined(separator: "+"), d.fused ? "fused" : "not fused", d.reason])
+        }
+        return t.render() + "\n"
+    }
+}
