@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries from Debian, each behind a small system-library target.
@@ -32,14 +33,19 @@ let package = Package(
                 swiftSettings: fastFlags),
         // Naive, obviously-correct reference kernels: the definition fast kernels are checked against.
         .target(name: "FCNTestSupport", dependencies: ["FCNRuntime"]),
+        // ONNX export (protobuf code generated from our own subset of onnx.proto).
+        .target(name: "FCNONNX", dependencies: [
+            "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Proto/onnx-subset.proto"]),
         // Thin CLI, one file per subcommand.
         .executableTarget(name: "fcngc", dependencies: [
-            "FCNRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastFlags),
 
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"]),
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"]),
         .testTarget(name: "FCNCLITests", dependencies: ["FCNRuntime"]),
+        .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
     ]
 )
