@@ -50,3 +50,10 @@ enum Output {
 
     static func write(_ text: String, to path: String?) throws { try write(Data(text.utf8), to: path) }
 }
+
+/// Pretty, key-sorted JSON for any report.
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try enc.encode(value), as: UTF8.self) + "\n"
+}

@@ -1,69 +1,8 @@
 // Convolution (Caffe semantics): groups, stride, pad, dilation, optional bias and fused ReLU.
-// Computed as GEMM (OpenBLAS) per group over a tiled im2col buffer: output rows are processed in
-// tiles so the caller-provided scratch stays within a byte budget. 1x1 stride-1 pad-0 convs
-// multiply the input directly without im2col. Weights are (C_out, C_in/group, kh, kw).
-
-/// Geometry of a convolution or deconvolution. For a deconvolution `inChannels` is the weight's
-/// first dimension (its input) and `outChannels` its output channel count.
-public struct ConvParams: Hashable, Sendable {
-    public var inChannels: Int
-    public var outChannels: Int
-    public var kernelH: Int, kernelW: Int
-    public var strideH: Int, strideW: Int
-    public var padH: Int, padW: Int
-    public var dilationH: Int, dilationW: Int
-    public var groups: Int
-
-    public init(inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int,
-                strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
-                dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1) {
-        precondition(kernelH >= 1 && kernelW >= 1 && strideH >= 1 && strideW >= 1, "bad kernel/stride")
-        precondition(padH >= 0 && padW >= 0 && dilationH >= 1 && dilationW >= 1, "bad pad/dilation")
-        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "channels not divisible by groups")
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernelH = kernelH
-        self.kernelW = kernelW
-        self.strideH = strideH
-        self.strideW = strideW
-        self.padH = padH
-        self.padW = padW
-        self.dilationH = dilationH
-        self.dilationW = dilationW
-        self.groups = groups
-    }
-
-    /// Square kernel, equal stride/pad/dilation on both axes.
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, pad: Int = 0,
-                dilation: Int = 1, groups: Int = 1) {
-        self.init(inChannels: inChannels, outChannels: outChannels, kernelH: kernel, kernelW: kernel,
-                  strideH: stride, strideW: stride, padH: pad, padW: pad,
-                  dilationH: dilation, dilationW: dilation, groups: groups)
-    }
-
-    public var extentH: Int { dilationH * (kernelH - 1) + 1 }
-    public var extentW: Int { dilationW * (kernelW - 1) + 1 }
-
-    /// Convolution output: floor((in + 2p - k_ext) / s) + 1 (may be <= 0 if the input is too small).
-    public func convOutputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (floorDiv(height + 2 * padH - extentH, strideH) + 1,
-         floorDiv(width + 2 * padW - extentW, strideW) + 1)
-    }
-
-    /// Deconvolution output: s * (in - 1) + k_ext - 2p.
-    public func deconvOutputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (strideH * (height - 1) + extentH - 2 * padH, strideW * (width - 1) + extentW - 2 * padW)
-    }
-
-    /// Number of weights: C_out * C_in/group * kh * kw (same count for conv and deconv layouts).
-    public var weightCount: Int { outChannels * (inChannels / groups) * kernelH * kernelW }
-
-    /// True when the conv is a plain matrix product over channels (1x1, stride 1, pad 0).
-    public var isPointwise: Bool {
-        kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0
-    }
-}
+// Computed as GEMM (OpenBLAS) per group over a tiled im2col buffer: output rows (and, for huge
+// kernels such as fc6, input channels, accumulated with beta = 1) are processed in tiles so the
+// caller-provided scratch stays within a byte budget. 1x1 stride-1 pad-0 convs multiply the
+// input directly without im2col. Weights are (C_out, C_in/group, kh, kw).
 
 extension Kernels {
     /// Default im2col budget: 8 MB.
@@ -74,28 +13,39 @@ extension Kernels {
     public static let convTileTargetBytes = 1 << 20
     public static let convTileMinPixels = 256
 
-    /// Output rows per im2col tile the conv prefers, before any scratch limit.
-    static func convPreferredTileRows(rowFloats: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
-        let byCache = convTileTargetBytes / MemoryLayout<Float>.stride / rowFloats
+    /// Output rows and input channels per im2col tile, for a scratch of `capacity` floats
+    /// (nil: no limit). The unit is one channel of one output row: kh*kw*OW floats.
+    static func convTiling(params p: ConvParams, outHeight oh: Int, outWidth ow: Int,
+                           capacity: Int?) -> (rows: Int, channels: Int) {
+        let cinG = p.inChannels / p.groups
+        let unit = p.kernelH * p.kernelW * ow
+        let byCache = convTileTargetBytes / MemoryLayout<Float>.stride / (cinG * unit)
         let byPixels = (convTileMinPixels + ow - 1) / ow
-        return min(oh, max(1, byCache, byPixels))
+        let preferred = min(oh, max(1, byCache, byPixels))
+        guard let capacity else { return (preferred, cinG) }
+        let units = capacity / unit
+        if units < 1 { return (0, 0) }
+        // Keep the preferred rows unless that leaves fewer than 32 channels per tile.
+        let rows = max(1, min(preferred, units / min(cinG, 32)))
+        return (rows, min(cinG, units / rows))
     }
 
     /// Scratch floats `conv2d` uses for an input of the given size: its preferred tile, capped at
-    /// `budgetBytes` (but at least one output row). 0 for pointwise convs.
-    public static func conv2dScratchCount(params: ConvParams, inputHeight: Int, inputWidth: Int,
+    /// `budgetBytes` (but at least one channel of one output row). 0 for pointwise convs.
+    public static func conv2dScratchCount(params p: ConvParams, inputHeight: Int, inputWidth: Int,
                                           budgetBytes: Int = defaultScratchBudgetBytes) -> Int {
-        if params.isPointwise { return 0 }
-        let (oh, ow) = params.convOutputSize(height: inputHeight, width: inputWidth)
+        if p.isPointwise { return 0 }
+        let (oh, ow) = p.convOutputSize(height: inputHeight, width: inputWidth)
         if oh <= 0 || ow <= 0 { return 0 }
-        let rowFloats = (params.inChannels / params.groups) * params.kernelH * params.kernelW * ow
-        let budgetRows = max(1, budgetBytes / MemoryLayout<Float>.stride / rowFloats)
-        return min(budgetRows, convPreferredTileRows(rowFloats: rowFloats, outHeight: oh, outWidth: ow)) * rowFloats
+        let unit = p.kernelH * p.kernelW * ow
+        let t = convTiling(params: p, outHeight: oh, outWidth: ow,
+                           capacity: max(unit, budgetBytes / MemoryLayout<Float>.stride))
+        return t.rows * t.channels * unit
     }
 
     /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias, then ReLU if `relu`.
-    /// `scratch` must hold at least one output row of im2col (see `conv2dScratchCount`); tiles
-    /// use up to the preferred size. It may be nil for pointwise convs.
+    /// `scratch` must hold at least one channel of one output row of im2col (kh*kw*OW floats; see
+    /// `conv2dScratchCount`); tiles use up to the preferred size. May be nil for pointwise convs.
     public static func conv2d(
         input: InputWindow, batch: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
@@ -132,23 +82,28 @@ extension Kernels {
             return
         }
 
-        let rowFloats = kSize * ow
-        let tileRows = min(scratchCapacity / rowFloats,
-                           convPreferredTileRows(rowFloats: rowFloats, outHeight: oh, outWidth: ow))
-        precondition(tileRows >= 1 && scratch != nil,
-                     "conv2d scratch too small: \(scratchCapacity) floats, need at least \(rowFloats)")
+        let tile = convTiling(params: p, outHeight: oh, outWidth: ow, capacity: scratchCapacity)
+        let unit = p.kernelH * p.kernelW * ow
+        precondition(tile.rows >= 1 && scratch != nil,
+                     "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
         let col = scratch!
         for n in 0..<batch {
             for g in 0..<p.groups {
+                let c0 = output + (n * p.outChannels + g * coutG) * ohw
                 var r0 = 0
                 while r0 < oh {
-                    let tr = min(tileRows, oh - r0)
-                    im2col(input, n: n, c0: g * cinG, channels: cinG, params: p, rowStart: r0,
-                           rows: tr, outWidth: ow, col: col, threads: threads)
-                    let c = output + (n * p.outChannels + g * coutG) * ohw + r0 * ow
-                    sgemm(transA: false, transB: false, m: coutG, n: tr * ow, k: kSize,
-                          a: weights + g * coutG * kSize, lda: kSize, b: col, ldb: tr * ow,
-                          beta: 0, c: c, ldc: ohw)
+                    let tr = min(tile.rows, oh - r0)
+                    let c = c0 + r0 * ow
+                    var ch = 0
+                    while ch < cinG {
+                        let tc = min(tile.channels, cinG - ch)
+                        im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
+                               rows: tr, outWidth: ow, col: col, threads: threads)
+                        sgemm(transA: false, transB: false, m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
+                              a: weights + g * coutG * kSize + ch * p.kernelH * p.kernelW, lda: kSize,
+                              b: col, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw)
+                        ch += tc
+                    }
                     biasRelu(c, planes: coutG, planeStride: ohw, length: tr * ow,
                              bias: bias.map { $0 + g * coutG }, relu: relu, threads: threads)
                     r0 += tr
@@ -157,7 +112,7 @@ extension Kernels {
         }
     }
 
-    /// Fills col (cinG*kh*kw rows of rows*outWidth) for output rows [rowStart, rowStart+rows).
+    /// Fills col (channels*kh*kw rows of rows*outWidth) for output rows [rowStart, rowStart+rows).
     static func im2col(_ input: InputWindow, n: Int, c0: Int, channels: Int, params p: ConvParams,
                        rowStart: Int, rows: Int, outWidth ow: Int,
                        col: UnsafeMutablePointer<Float>, threads: Int) {

@@ -1,0 +1,25 @@
+// `fcngc diff A.yaml B.yaml [--input HxW]`: what changes between two variants.
+
+import ArgumentParser
+import FCNSpec
+import FCNCompiler
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare the compiled plans of two specs.")
+
+    @Argument(help: "The old spec.") var a: String
+    @Argument(help: "The new spec.") var b: String
+    @Option(help: "Input size HxW (default: each spec's input.size, else 500x500).") var input: Pair?
+    @Option(help: "Output: text or json.") var emit: String = "text"
+
+    func run() throws {
+        let diagnostics = Diagnostics()
+        let ca = Pipeline.compile(a, options: CompileOptions(input: input), diagnostics: diagnostics)
+        let cb = Pipeline.compile(b, options: CompileOptions(input: input), diagnostics: diagnostics)
+        try Terminal.report(diagnostics)
+        guard let ca, let cb else { throw ExitCode(1) }
+        let diff = PlanDiff(PlanPipeline.run(ca), PlanPipeline.run(cb))
+        if emit == "json" { return print(try jsonString(diff), terminator: "") }
+        print(diff.text, terminator: "")
+    }
+}
