@@ -50,9 +50,11 @@ final class KernelTestsConv: XCTestCase {
             let weights = randomArray(p.weightCount, rng: &rng)
             let bias = rng.nextBool() ? randomArray(p.outChannels, rng: &rng) : nil
             let relu = rng.nextBool()
-            // Minimal scratch (one output row per tile), a few rows, or the whole output.
-            let rowFloats = (p.inChannels / groups) * p.kernelH * p.kernelW * ow
-            let scratch = p.isPointwise ? 0 : [rowFloats, 2 * rowFloats + 1, oh * rowFloats][trial % 3]
+            // Minimal scratch (one channel of one output row per tile: K is split and accumulated),
+            // a few units, or the preferred size.
+            let unit = p.kernelH * p.kernelW * ow
+            let preferred = Kernels.conv2dScratchCount(params: p, inputHeight: h, inputWidth: w)
+            let scratch = p.isPointwise ? 0 : [unit, 3 * unit + 1, preferred][trial % 3]
             let got = runConv(input, weights: weights, bias: bias, params: p, relu: relu,
                               scratchCount: scratch, threads: 1 + trial % 2)
             let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: relu)
@@ -83,18 +85,37 @@ final class KernelTestsConv: XCTestCase {
     }
 
     func testScratchCountRespectsBudget() {
+        // 64 -> 64 3x3 at 224: the preferred tile is ~1 MB (2 rows of 64 channels), under 8 MB.
         let p = ConvParams(inChannels: 64, outChannels: 64, kernel: 3, pad: 1)
-        let budget = 1 << 20
-        let count = Kernels.conv2dScratchCount(params: p, inputHeight: 224, inputWidth: 224, budgetBytes: budget)
-        let rowFloats = 64 * 9 * 224
-        XCTAssertEqual(count % rowFloats, 0)
-        XCTAssertLessThanOrEqual(count * 4, budget)
-        XCTAssertEqual(count / rowFloats, budget / 4 / rowFloats)
-        // A budget below one row still yields one row; a huge budget stops at the whole output.
+        let unit = 9 * 224
+        XCTAssertEqual(Kernels.conv2dScratchCount(params: p, inputHeight: 224, inputWidth: 224), 2 * 64 * unit)
+        // A budget below one unit still yields one unit (one channel of one row).
         XCTAssertEqual(Kernels.conv2dScratchCount(params: p, inputHeight: 224, inputWidth: 224, budgetBytes: 16),
-                       rowFloats)
-        XCTAssertEqual(Kernels.conv2dScratchCount(params: p, inputHeight: 5, inputWidth: 224, budgetBytes: 1 << 30),
-                       5 * rowFloats)
+                       unit)
+        // fc6 (7x7, 512 -> 4096) at 22x22 -> 16x16: whole output per tile, input channels split to fit.
+        let fc6 = ConvParams(inChannels: 512, outChannels: 4096, kernel: 7)
+        let fc6Unit = 49 * 16
+        let count = Kernels.conv2dScratchCount(params: fc6, inputHeight: 22, inputWidth: 22)
+        XCTAssertLessThanOrEqual(count * 4, Kernels.defaultScratchBudgetBytes)
+        XCTAssertEqual(count % (16 * fc6Unit), 0)
+        XCTAssertGreaterThanOrEqual(count / (16 * fc6Unit), 32)
+        XCTAssertEqual(Kernels.conv2dScratchCount(params: fc6, inputHeight: 22, inputWidth: 22, budgetBytes: 1 << 40),
+                       16 * 512 * fc6Unit)
+    }
+
+    func testConvWithSplitChannelsAndTinyScratch() {
+        // Many input channels and a scratch of a few units: tiles split K and accumulate.
+        var rng = SplitMix64(seed: 99)
+        let p = ConvParams(inChannels: 70, outChannels: 6, kernel: 3, pad: 1, groups: 2)
+        let input = WindowedCase.random(batch: 2, channels: 70, height: 5, width: 6, rng: &rng)
+        let weights = randomArray(p.weightCount, rng: &rng)
+        let bias = randomArray(6, rng: &rng)
+        let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: true)
+        for units in [1, 2, 33, 40, 35 * 5, 1000] {
+            let got = runConv(input, weights: weights, bias: bias, params: p, relu: true,
+                              scratchCount: units * 9 * 6, threads: 2)
+            assertClose(got, want, "units \(units)")
+        }
     }
 
     func testConvOutputSizeFollowsCaffe() {
