@@ -23,7 +23,7 @@ public enum FoldScalePass {
                 i += 1; continue
             }
             plan.steps[r].attributes.inputScale = (plan.steps[r].attributes.inputScale ?? 1) * value
-            plan.steps[r].sources.insert(contentsOf: s.sources, at: 0)
+            plan.steps[r].sources += s.sources
             plan.decide(name, [s.name, plan.steps[r].name], fused: true,
                         "'\(plan.steps[r].name)' multiplies its weights by \(value) when they are loaded")
             plan.bypass(i)
