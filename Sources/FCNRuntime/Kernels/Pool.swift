@@ -47,50 +47,65 @@ extension Kernels {
         pool(input: input, batch: batch, params: p, output: output, threads: threads, average: true)
     }
 
+    /// Each output row: reduce its input rows into a temp row (vectorisable), then reduce each
+    /// window's columns of the temp row.
     static func pool(input: InputWindow, batch: Int, params p: PoolParams,
                      output: UnsafeMutablePointer<Float>, threads: Int, average: Bool) {
         let h = input.height, w = input.width, rs = input.rowStride
         let (oh, ow) = p.outputSize(height: h, width: w)
         if batch <= 0 || oh <= 0 || ow <= 0 { return }
         let channels = input.channels
+        let lowest = -Float.greatestFiniteMagnitude
+        // Column windows (clipped start/end and Caffe's divisor factor) are the same for every row.
+        var colStart = [Int](repeating: 0, count: ow), colEnd = colStart, colSize = colStart
+        for ox in 0..<ow {
+            let ws0 = ox * p.strideW - p.padW, we0 = min(ws0 + p.kernelW, w + p.padW)
+            colStart[ox] = max(ws0, 0)
+            colEnd[ox] = max(colStart[ox], min(we0, w))
+            colSize[ox] = we0 - ws0
+        }
         let outBox = SendableBox(output)
-        parallelFor(batch * channels, threads: threads) { item in
-            let src = input.plane(item / channels, item % channels)
-            var dst = outBox.value + item * oh * ow
-            for oy in 0..<oh {
-                let hs0 = oy * p.strideH - p.padH
-                let he0 = min(hs0 + p.kernelH, h + p.padH)
-                let hs = max(hs0, 0), he = min(he0, h)
-                for ox in 0..<ow {
-                    let ws0 = ox * p.strideW - p.padW
-                    let we0 = min(ws0 + p.kernelW, w + p.padW)
-                    let ws = max(ws0, 0), we = min(we0, w)
-                    if average {
-                        var sum: Float = 0
-                        var y = hs
-                        while y < he {
-                            let row = src + y * rs
-                            var x = ws
-                            while x < we { sum += row[x]; x += 1 }
-                            y += 1
-                        }
-                        // An empty window (only possible with pad 0 and stride > kernel) gives 0
-                        // where Caffe would divide 0 by a size <= 0.
-                        dst[ox] = he > hs && we > ws ? sum / Float((he0 - hs0) * (we0 - ws0)) : 0
-                    } else {
-                        var m = -Float.greatestFiniteMagnitude
-                        var y = hs
-                        while y < he {
-                            let row = src + y * rs
-                            var x = ws
-                            while x < we { m = max(m, row[x]); x += 1 }
-                            y += 1
-                        }
-                        dst[ox] = m
+        colStart.withUnsafeBufferPointer { cs in colEnd.withUnsafeBufferPointer { ce in
+        colSize.withUnsafeBufferPointer { csz in
+        parallelChunks(batch * channels, threads: threads) { range in
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, w))
+            defer { tmp.deallocate() }
+            for item in range {
+                let src = input.plane(item / channels, item % channels)
+                var dst = outBox.value + item * oh * ow
+                for oy in 0..<oh {
+                    let hs0 = oy * p.strideH - p.padH
+                    let he0 = min(hs0 + p.kernelH, h + p.padH)
+                    let hs = max(hs0, 0), he = min(he0, h)
+                    if hs >= he {
+                        // Empty window (pad 0, stride > kernel): Caffe's -FLT_MAX for max; 0 for average.
+                        dst.update(repeating: average ? 0 : lowest, count: ow)
+                        dst += ow
+                        continue
                     }
+                    tmp.update(from: src + hs * rs, count: w)
+                    for y in (hs + 1)..<max(hs + 1, he) {
+                        let row = src + y * rs
+                        if average { for x in 0..<w { tmp[x] += row[x] } }
+                        else { for x in 0..<w { tmp[x] = max(tmp[x], row[x]) } }
+                    }
+                    let rowsIn = he0 - hs0
+                    for ox in 0..<ow {
+                        var x = cs[ox]
+                        if average {
+                            var sum: Float = 0
+                            while x < ce[ox] { sum += tmp[x]; x += 1 }
+                            dst[ox] = ce[ox] > cs[ox] ? sum / Float(rowsIn * csz[ox]) : 0
+                        } else {
+                            var m = lowest
+                            while x < ce[ox] { m = max(m, tmp[x]); x += 1 }
+                            dst[ox] = m
+                        }
+                    }
+                    dst += ow
                 }
-                dst += ow
             }
         }
+        }}}
     }
 }
