@@ -11,7 +11,8 @@
 //   upscore8      deconv stride 8
 //   score         crop like the input
 // Upsampler names: a single step is `upscore`; the first of several and the last are
-// `upscore<stride>`; those in between are `upscore_<previous tap>`.
+// `upscore<stride>`; those in between (and a last one whose name is taken) are
+// `upscore_<previous tap>`.
 
 import FCNSpec
 
@@ -31,10 +32,12 @@ struct ExpandHead {
         let n = head.steps.count
         for (i, step) in head.steps.enumerated() {
             let s = step.upsample
-            let name: String
+            var name: String
             if n == 1 { name = "upscore" } else if i == 0 || i == n - 1 { name = "upscore\(s.value)" } else {
                 name = "upscore_\(previousTap ?? "\(i)")"
             }
+            // Ladders the reference never had (e.g. three 2x steps) must not reuse a name.
+            if out.contains(where: { $0.spec.name == name }) { name = "upscore_\(previousTap ?? "\(i)")" }
             var up = LayerSpec(op: .deconv, name: name, location: s.location)
             up.inputs = [Located(current, at: s.location)]
             up.stride = Located(Pair(s.value), at: s.location)

@@ -1,0 +1,68 @@
+// The interpreter: a plan made runnable. Built once (weights prepared, arena and scratch
+// allocated from the plan's memory plan, for a batch of N), then run many times.
+// Every step goes through one dispatch (StepDispatch.swift). Inputs are views of arena
+// slots (with their windows); nothing is copied between steps.
+
+import FCNCompiler
+
+public final class Executable {
+    public let plan: Plan
+    public let batch: Int
+    let weights: [PreparedWeights]
+    let arena: Tensor
+    let scratch: Tensor
+    let scratchCapacity: Int
+    /// Float offset of each slot in the arena (already multiplied by the batch).
+    let slotOffsets: [Int]
+
+    /// Called after each step with the step and a view of its output (N, C, H, W).
+    public var observer: ((Int, Step, Tensor) -> Void)?
+
+    public init(plan: Plan, weights: WeightSource?, batch: Int = 1) throws {
+        guard batch >= 1 else { throw RuntimeError("batch must be at least 1") }
+        guard let memory = plan.memory, !plan.slots.isEmpty, plan.inputSlot != nil else {
+            throw RuntimeError("plan '\(plan.model)' has no memory plan")
+        }
+        let problems = VerifyPlan.problems(plan)
+        guard problems.isEmpty else { throw RuntimeError("invalid plan: " + problems.joined(separator: "; ")) }
+        self.plan = plan
+        self.batch = batch
+        self.weights = try plan.steps.map { try PreparedWeights.prepare($0, from: weights) }
+        let (arenaFloats, o1) = (memory.arenaBytes / 4).multipliedReportingOverflow(by: batch)
+        guard !o1, arenaFloats < 1 << 36 else { throw RuntimeError("arena of \(memory.arenaBytes) bytes x batch \(batch) is too large") }
+        arena = Tensor(shape: [arenaFloats])
+        scratchCapacity = max(memory.scratchBytes / 4, 1)
+        scratch = Tensor(shape: [scratchCapacity])
+        slotOffsets = plan.slots.map { $0.offset / 4 * batch }
+    }
+
+    func pointer(slot: Int?) -> UnsafeMutablePointer<Float> { arena.pointer + slotOffsets[slot ?? 0] }
+
+    /// Runs the plan on `input` (N, C, H, W) and returns a copy of the output (N, C, H, W).
+    public func run(_ input: Tensor) throws -> Tensor {
+        let expected = [batch] + plan.input
+        guard input.shape == expected else {
+            throw RuntimeError("input has shape \(input.shape), the plan expects \(expected)")
+        }
+        pointer(slot: plan.inputSlot).update(from: input.pointer, count: input.count)
+        for (i, step) in plan.steps.enumerated() {
+            try StepDispatch.run(step, weights: weights[i], in: self)
+            if let observer {
+                observer(i, step, Tensor(shape: [batch] + step.shape, pointer: pointer(slot: step.slot), owner: arena))
+            }
+        }
+        guard let out = plan.outputStep else { throw RuntimeError("plan has no output step") }
+        let result = Tensor(shape: [batch] + out.shape)
+        result.pointer.update(from: pointer(slot: out.slot), count: result.count)
+        return result
+    }
+
+    /// An input view of the arena for step input `inp`.
+    func window(_ inp: StepInput) -> InputWindow {
+        let base = UnsafePointer(pointer(slot: inp.value == 0 ? plan.inputSlot : inp.slot))
+        let s = inp.shape
+        guard let w = inp.window else { return InputWindow(base: base, channels: s[0], height: s[1], width: s[2]) }
+        return InputWindow(base: base, bufferChannels: s[0], bufferHeight: s[1], bufferWidth: s[2],
+                           y0: w.y, x0: w.x, height: w.h, width: w.w)
+    }
+}

@@ -1,0 +1,108 @@
+// The interpreter runs fused, windowed, memory-planned plans; the naive graph evaluator
+// runs the spec as written. They must agree on the same weights — at every step, not only
+// at the output — for small networks that use every layer kind, at several sizes and batches.
+
+import Foundation
+import XCTest
+import FCNSpec
+import FCNCompiler
+@testable import FCNRuntime
+import FCNTestSupport
+
+struct DictionaryWeights: WeightSource {
+    var tensors: [String: Tensor]
+    func tensor(named name: String) -> Tensor? { tensors[name] }
+
+    /// Uniform values in [-0.5, 0.5] for every tensor the plan expects.
+    static func random(for plan: Plan, seed: UInt64) -> DictionaryWeights {
+        var rng = SplitMix64(seed: seed)
+        var out: [String: Tensor] = [:]
+        for ref in plan.steps.flatMap(\.weights) {
+            out[ref.name] = NaiveTensor.random(shape: [1, 1, 1, ref.shape.reduce(1, *)], in: -0.5...0.5, using: &rng).toTensor()
+        }
+        return DictionaryWeights(tensors: out.mapValues { Tensor(shape: [$0.count], values: $0.toArray()) })
+            .reshaped(plan)
+    }
+
+    func reshaped(_ plan: Plan) -> DictionaryWeights {
+        var out: [String: Tensor] = [:]
+        for ref in plan.steps.flatMap(\.weights) { out[ref.name] = Tensor(shape: ref.shape, values: tensors[ref.name]!.toArray()) }
+        return DictionaryWeights(tensors: out)
+    }
+}
+
+final class InterpreterTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func compile(_ name: String, _ size: Pair) throws -> Compilation {
+        let d = Diagnostics()
+        var options = CompileOptions(input: size)
+        options.sizeLimit = 64
+        let c = Pipeline.compile(Self.fixtures.appendingPathComponent(name).path, options: options, diagnostics: d)
+        XCTAssertFalse(d.hasErrors, DiagnosticPrinter(colour: false).render(d.all))
+        return try XCTUnwrap(c)
+    }
+
+    /// Runs the plan and the naive graph; compares every step's output with the layer it stands for.
+    func check(_ name: String, _ size: Pair, batch: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
+        let c = try compile(name, size)
+        let plan = PlanPipeline.run(c)
+        let weights = DictionaryWeights.random(for: plan, seed: seed)
+        var rng = SplitMix64(seed: seed &+ 1)
+        let input = NaiveTensor.random(shape: [batch] + plan.input, in: -1...1, using: &rng)
+        let reference = NaiveGraph.run(c.graph, input: input) { weights.tensors[$0]?.toArray() }
+        let exe = try Executable(plan: plan, weights: weights, batch: batch)
+        var compared = 0
+        exe.observer = { _, step, out in
+            // The step's output is the value of its source that comes last in graph order.
+            let ids = step.sources.compactMap { s in c.graph.id(named: s.name) }
+            guard let id = ids.max() else { return XCTFail("no source for \(step.name)", file: file, line: line) }
+            let expected = reference[id]
+            XCTAssertEqual(out.shape, expected.shape, "\(name) \(step.name)", file: file, line: line)
+            guard out.shape == expected.shape else { return }
+            let err = maxRelativeError(out.toArray(), expected.values)
+            XCTAssertLessThan(err, 1e-4, "\(name) at \(size) batch \(batch): step '\(step.sources.map(\.name).joined(separator: "+"))'", file: file, line: line)
+            compared += 1
+        }
+        let out = try exe.run(input.toTensor())
+        XCTAssertEqual(compared, plan.steps.count, file: file, line: line)
+        XCTAssertEqual(maxRelativeError(out.toArray(), reference[c.graph.output].values) < 1e-4, true, file: file, line: line)
+    }
+
+    func testTinyFCNMatchesNaiveGraph() throws {
+        for (size, batch) in [(Pair(37, 41), 1), (Pair(16, 9), 2), (Pair(1, 1), 1), (Pair(50, 33), 1)] {
+            try check("tiny-fcn.yaml", size, batch: batch, seed: UInt64(size.h * 1000 + size.w))
+        }
+    }
+
+    func testExplicitGraphMatchesNaiveGraph() throws {
+        for (size, batch) in [(Pair(37, 41), 2), (Pair(8, 13), 1)] {
+            try check("tiny-graph.yaml", size, batch: batch, seed: 7)
+        }
+    }
+
+    func testUnfusedPlanGivesTheSameOutput() throws {
+        let c = try compile("tiny-fcn.yaml", Pair(29, 31))
+        let fused = PlanPipeline.run(c)
+        let unfused = PlanPipeline.run(c, skipping: Set(PlanPipeline.passes.map(\.name)).subtracting([PlanMemoryPass.name]))
+        XCTAssertGreaterThan(unfused.steps.count, fused.steps.count)
+        let weights = DictionaryWeights.random(for: unfused, seed: 3)
+        var rng = SplitMix64(seed: 4)
+        let input = NaiveTensor.random(shape: [1] + fused.input, using: &rng).toTensor()
+        let a = try Executable(plan: fused, weights: weights).run(input)
+        let b = try Executable(plan: unfused, weights: weights).run(input)
+        XCTAssertLessThan(maxRelativeError(a.toArray(), b.toArray()), 1e-5)
+    }
+
+    func testMissingAndMisshapenWeightsAreErrorsNotCrashes() throws {
+        let plan = PlanPipeline.run(try compile("tiny-fcn.yaml", Pair(20)))
+        XCTAssertThrowsError(try Executable(plan: plan, weights: DictionaryWeights(tensors: [:]))) { e in
+            XCTAssertTrue("\(e)".contains("conv1.weight"), "\(e)")
+        }
+        var w = DictionaryWeights.random(for: plan, seed: 1)
+        w.tensors["conv2.weight"] = Tensor(shape: [8, 6, 3, 3])
+        XCTAssertThrowsError(try Executable(plan: plan, weights: w)) { e in XCTAssertTrue("\(e)".contains("conv2.weight"), "\(e)") }
+        let exe = try Executable(plan: plan, weights: DictionaryWeights.random(for: plan, seed: 1))
+        XCTAssertThrowsError(try exe.run(Tensor(shape: [1, 3, 21, 20])))
+    }
+}
