@@ -28,6 +28,7 @@ public enum FoldCropIntoUpsamplePass {
                         "'\(up.name)' computes only \(window) of its \(full[1])x\(full[2]) output (\(k.shape[1])x\(k.shape[2]))")
             // Readers of the crop now read the upsampling's (windowed) output whole.
             plan.steps[i].inputs[0].window = nil
+            plan.steps[i].inputs[0].shape = k.shape
             plan.bypass(i)
         }
     }

@@ -1,21 +1,26 @@
 // The plan's invariants, checked after every pass in debug builds and by the tests
 // (tinygrad's spec.py idea): every input is the network input or an earlier step's
-// output; windows lie inside their buffers; shapes are positive; after memory planning,
+// output, read at the shape it was written with; windows lie inside their buffers; shapes are positive; after memory planning,
 // no two values that are alive at the same time share bytes of the arena.
 
 public enum VerifyPlan {
     public static func problems(_ plan: Plan) -> [String] {
         var out: [String] = []
         var produced: Set<Int> = [0]
+        var shapes: [Int: [Int]] = [0: plan.input]
         for (i, s) in plan.steps.enumerated() {
             for inp in s.inputs {
                 if !produced.contains(inp.value) { out.append("step \(i) '\(s.name)' reads v\(inp.value) before it is written") }
+                if let shape = shapes[inp.value], shape != inp.shape {
+                    out.append("step \(i) '\(s.name)' reads v\(inp.value) as \(inp.shape), but it is \(shape)")
+                }
                 if let w = inp.window, w.y < 0 || w.x < 0 || w.h < 1 || w.w < 1 || w.y + w.h > inp.shape[1] || w.x + w.w > inp.shape[2] {
                     out.append("step \(i) '\(s.name)' reads window \(w) outside its \(inp.shape) input")
                 }
             }
             if s.shape.contains(where: { $0 < 1 }) { out.append("step \(i) '\(s.name)' has shape \(s.shape)") }
             if !produced.insert(s.value).inserted { out.append("v\(s.value) written twice") }
+            shapes[s.value] = s.shape
         }
         if !produced.contains(plan.outputValue) { out.append("the output v\(plan.outputValue) is never written") }
         if !plan.slots.isEmpty { out += overlaps(plan) }
