@@ -41,6 +41,7 @@ public struct WeightRef: Hashable, Codable, Sendable {
     /// Tensor name in a weights file: `<layer>.weight` / `<layer>.bias`.
     public var name: String
     public var shape: [Int]
+    public init(name: String, shape: [Int]) { self.name = name; self.shape = shape }
 }
 
 /// Kernel parameters; fields a kind does not use keep their defaults.

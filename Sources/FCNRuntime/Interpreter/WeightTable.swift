@@ -1,0 +1,42 @@
+// The weights a plan needs, as a table (`fcngc weights` prints it; loading checks files
+// against it), and the check that fixed bilinear upsampler tensors found in a checkpoint
+// (pytorch-fcn ships them) really are bilinear.
+
+import FCNCompiler
+
+extension Plan {
+    /// Every tensor the plan reads, in step order, each once.
+    public var weightTable: [WeightRef] {
+        var seen = Set<String>()
+        return steps.flatMap(\.weights).filter { seen.insert($0.name).inserted }
+    }
+
+    /// Fixed bilinear upsamplers: no tensor needed, but a checkpoint may carry one, (C, C, kh, kw).
+    public var fixedUpsamplerTable: [WeightRef] {
+        steps.filter { $0.kind == .upsample || ($0.kind == .deconv && $0.attributes.upsampler == "fixed-bilinear") }.map { s in
+            let k = s.attributes.kernel ?? [1, 1], c = s.inputs[0].shape[0]
+            return WeightRef(name: "\(s.name).weight", shape: [c, c, k[0], k[1]])
+        }
+    }
+}
+
+extension WeightStore: WeightSource {
+    public func tensor(named name: String) -> Tensor? { self[name] }
+}
+
+public enum WeightChecks {
+    /// Throws if a fixed upsampler's tensor is present but is not the diagonal bilinear kernel.
+    public static func checkFixedUpsamplers(_ plan: Plan, _ store: WeightStore, file: String) throws {
+        var problems: [String] = []
+        for ref in plan.fixedUpsamplerTable {
+            guard let t = store[ref.name] else { continue }
+            let expected = PreparedWeights.bilinear2D(kh: ref.shape[2], kw: ref.shape[3], channels: ref.shape[0])
+            var worst: Float = 0
+            for i in 0..<min(t.count, expected.count) { worst = max(worst, abs(t.pointer[i] - expected[i])) }
+            if worst > 1e-5 {
+                problems.append("'\(ref.name)' differs from the fixed bilinear kernel by up to \(worst); the spec says this upsampler is not learned (write `learn: true` to use the file's weights)")
+            }
+        }
+        if !problems.isEmpty { throw RuntimeError(file: file, "fixed upsampler weights are not bilinear", details: problems) }
+    }
+}

@@ -1,0 +1,76 @@
+// Compiles a spec once per input size and runs it: the glue between the compiler (spec ->
+// plan) and the runtime (plan -> numbers) that `run`, `weights` and `export` share.
+// Weights are loaded once (the table does not depend on the input size).
+
+import Foundation
+import FCNSpec
+import FCNCompiler
+import FCNRuntime
+
+enum WeightChoice {
+    case file(String)
+    case random(UInt64)
+
+    /// "random" or "random:SEED".
+    static func parseInit(_ s: String) -> WeightChoice? {
+        if s == "random" { return .random(0) }
+        guard s.hasPrefix("random:"), let seed = UInt64(s.dropFirst(7)) else { return nil }
+        return .random(seed)
+    }
+}
+
+final class ModelRunner {
+    let spec: String
+    let choice: WeightChoice
+    private var plans: [String: Plan] = [:]
+    private var executables: [String: Executable] = [:]
+    private(set) var weights: WeightStore?
+
+    init(spec: String, weights: WeightChoice) {
+        self.spec = spec
+        self.choice = weights
+    }
+
+    /// The plan at `size`; diagnostics go to stderr, and an error exits 1.
+    func plan(_ size: Pair) throws -> Plan {
+        let key = "\(size.h)x\(size.w)"
+        if let p = plans[key] { return p }
+        let diagnostics = Diagnostics()
+        let c = Pipeline.compile(spec, options: CompileOptions(input: size), diagnostics: diagnostics)
+        try Terminal.report(diagnostics)
+        guard let c else { throw CompilationFailed() }
+        let p = PlanPipeline.run(c)
+        plans[key] = p
+        return p
+    }
+
+    func loadWeights(for plan: Plan) throws -> WeightStore {
+        if let weights { return weights }
+        let store: WeightStore
+        switch choice {
+        case .random(let seed):
+            store = WeightStore.random(expected: plan.weightTable, seed: seed)
+        case .file(let path):
+            store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.fixedUpsamplerTable)
+            try WeightChecks.checkFixedUpsamplers(plan, store, file: path)
+        }
+        weights = store
+        return store
+    }
+
+    func executable(_ size: Pair, batch: Int) throws -> Executable {
+        let key = "\(size.h)x\(size.w)x\(batch)"
+        if let e = executables[key] { return e }
+        let p = try plan(size)
+        let e = try Executable(plan: p, weights: try loadWeights(for: p), batch: batch)
+        executables[key] = e
+        return e
+    }
+
+    /// Scores (N, classes, H, W) for an already preprocessed (N, C, H, W) tensor.
+    func scores(_ input: Tensor) throws -> Tensor {
+        guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
+        let exe = try executable(Pair(input.h, input.w), batch: input.n)
+        return try exe.run(input)
+    }
+}

@@ -1,0 +1,140 @@
+// `fcngc run SPEC (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
+//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]`
+
+import ArgumentParser
+import Foundation
+import FCNSpec
+import FCNCompiler
+import FCNRuntime
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a model on images or a tensor.",
+        discussion: "Images are read as PNG or JPEG, preprocessed as the spec's `input` says, and the label map is written as an 8-bit palette PNG (PASCAL VOC colours). A directory of images gives a directory of outputs.")
+
+    @Argument(help: "Model spec file.") var spec: String
+    @Option(help: "Weights (safetensors; F32, F16 or BF16).") var weights: String?
+    @Option(help: "Random weights instead of a file: random or random:SEED.") var `init`: String?
+    @Option(help: "Input image (PNG or JPEG) or a directory of them.") var image: String?
+    @Option(help: "Input tensor (.npy, float32 N,C,H,W, already preprocessed).") var tensor: String?
+    @Option(name: .shortAndLong, help: "Label map PNG (or a directory, for a directory of images).") var output: String?
+    @Option(help: "Also write the label map blended over the image (file or directory).") var overlay: String?
+    @Option(help: "Also write the raw class scores (N,C,H,W float32 .npy; a directory for a directory of images).") var scores: String?
+    @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
+    @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
+    @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+
+    func validate() throws {
+        if (weights == nil) == (`init` == nil) { throw ValidationError("give exactly one of --weights FILE or --init random[:SEED]") }
+        if let i = `init`, WeightChoice.parseInit(i) == nil { throw ValidationError("--init takes random or random:SEED, not '\(i)'") }
+        if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
+        if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+    }
+
+    func run() throws {
+        Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let runner = ModelRunner(spec: spec, weights: weights.map { .file($0) } ?? WeightChoice.parseInit(`init`!)!)
+        do {
+            if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
+        } catch let e as RuntimeError {
+            Terminal.printError("error: \(e.message)")
+            throw ExitCode(1)
+        } catch is CompilationFailed {
+            throw ExitCode(1)
+        }
+    }
+
+    func timed(_ body: () throws -> Tensor) rethrows -> Tensor {
+        var times: [Double] = []
+        var out: Tensor!
+        for _ in 0..<`repeat` {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            out = try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        if `repeat` > 1 {
+            let sorted = times.sorted()
+            Terminal.printError(String(format: "time: median %.1f ms, min %.1f ms over %d runs; peak RSS %@", sorted[sorted.count / 2], sorted[0], `repeat`, Format.bytes(PeakMemory.residentBytes)))
+        }
+        return out
+    }
+
+    func runTensor(_ runner: ModelRunner, _ path: String) throws {
+        let input = try NPY.read(path: path)
+        if let dumpSteps { try attachDump(runner, input, dumpSteps) }
+        let s = try timed { try runner.scores(input) }
+        if let scores { try NPY.write(s, to: scores) }
+        if let output {
+            guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
+            try LabelPNG.write(try labels(s), to: output)
+        }
+    }
+
+    func runImages(_ runner: ModelRunner, _ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw RuntimeError(file: path, "no such file or directory") }
+        if !isDir.boolValue {
+            return try runImage(runner, path, output: output, overlay: overlay, scores: scores)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
+        for dir in [output, overlay, scores].compactMap({ $0 }) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        var failures = 0
+        let progress = Progress(total: files.count, enabled: Terminal.stderrIsTTY)
+        for (i, f) in files.enumerated() {
+            let stem = (f as NSString).deletingPathExtension
+            progress.update(i, f)
+            do {
+                try runImage(runner, (path as NSString).appendingPathComponent(f),
+                             output: output.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
+                             overlay: overlay.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
+                             scores: scores.map { ($0 as NSString).appendingPathComponent(stem + ".npy") })
+            } catch let e as RuntimeError {
+                progress.clear()
+                Terminal.printError("error: \(e.message)")
+                failures += 1
+            }
+        }
+        progress.finish("\(files.count - failures) of \(files.count) images")
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
+        let img = try Images.read(path: path)
+        let plan = try runner.plan(Pair(img.height, img.width))
+        let input = try Images.preprocess(img, plan.preprocessing)
+        if let dumpSteps { try attachDump(runner, input, dumpSteps) }
+        let s = try timed { try runner.scores(input) }
+        if let scores { try NPY.write(s, to: scores) }
+        let map = try labels(s)
+        if let output { try LabelPNG.write(map, to: output) }
+        if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+    }
+
+    func labels(_ s: Tensor) throws -> LabelMap {
+        guard s.c <= 256 else { throw RuntimeError("\(s.c) classes do not fit an 8-bit label map (use --scores)") }
+        var labels = [UInt8](repeating: 0, count: s.h * s.w)
+        labels.withUnsafeMutableBufferPointer { buf in
+            Kernels.argmax(input: InputWindow(base: UnsafePointer(s.pointer), channels: s.c, height: s.h, width: s.w), batch: 1, output: buf.baseAddress!)
+        }
+        return LabelMap(width: s.w, height: s.h, labels: labels)
+    }
+
+    /// Writes each step's output as DIR/<layer>.npy, named after the layer whose value it holds.
+    func attachDump(_ runner: ModelRunner, _ input: Tensor, _ dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
+        let order = Dictionary(exe.plan.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var failure: Error?
+        exe.observer = { _, step, out in
+            let layer = step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
+            do { try NPY.write(out, to: (dir as NSString).appendingPathComponent(layer + ".npy")) } catch { failure = error }
+        }
+        _ = try exe.run(input)
+        exe.observer = nil
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,51 @@
+// `fcngc weights SPEC`: the tensors a weights file must hold (name, shape, parameters),
+// and `--init random[:seed] -o FILE` to write a deterministic random weights file.
+
+import ArgumentParser
+import Foundation
+import FCNSpec
+import FCNCompiler
+import FCNRuntime
+
+struct WeightsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "weights", abstract: "Print the expected weight tensors, or write random ones.")
+
+    @Argument(help: "Model spec file.") var spec: String
+    @Option(help: "Write weights made with random[:SEED] (He initialisation) to -o FILE.") var `init`: String?
+    @Option(name: .shortAndLong, help: "Output safetensors file (with --init).") var output: String?
+    @Option(help: "Check FILE against the table instead of printing it.") var check: String?
+
+    func run() throws {
+        let runner = ModelRunner(spec: spec, weights: .random(0))
+        let plan = try runner.plan(Pair(64))
+        if let check {
+            do {
+                let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.fixedUpsamplerTable)
+                try WeightChecks.checkFixedUpsamplers(plan, store, file: check)
+                print("\(check): ok, \(store.count) tensors, \(Format.grouped(store.parameterCount)) parameters")
+            } catch let e as RuntimeError {
+                Terminal.printError("error: \(e.message)")
+                throw ExitCode(1)
+            }
+            return
+        }
+        if let initSpec = `init` {
+            guard case .random(let seed)? = WeightChoice.parseInit(initSpec) else {
+                throw ValidationError("--init takes random or random:SEED, not '\(initSpec)'")
+            }
+            guard let output else { throw ValidationError("--init needs -o FILE.safetensors") }
+            try WeightStore.random(expected: plan.weightTable, seed: seed).write(to: output)
+            return
+        }
+        var t = TextTable(["tensor", "shape", "params", "note"], rightAligned: [2])
+        for ref in plan.weightTable {
+            t.add([ref.name, ref.shape.map(String.init).joined(separator: "x"), Format.grouped(ref.shape.reduce(1, *)), ""])
+        }
+        for ref in plan.fixedUpsamplerTable {
+            t.add([ref.name, ref.shape.map(String.init).joined(separator: "x"), "", "optional: fixed bilinear (checked if present)"])
+        }
+        let total = plan.weightTable.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        print(t.render())
+        print("\n\(plan.weightTable.count) tensors, \(Format.grouped(total)) parameters (float32: \(Format.bytes(total * 4))); layouts: conv (Cout, Cin/g, kh, kw), deconv (Cin, Cout/g, kh, kw)")
+    }
+}
