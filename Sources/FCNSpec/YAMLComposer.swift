@@ -51,10 +51,22 @@ public struct YAMLComposer {
         var documents = 0
     }
 
-    private enum Frame {
-        case sequence(start: SourceLocation, items: [YAMLNode], anchor: String?)
-        case mapping(start: SourceLocation, pairs: [(key: YAMLNode, value: YAMLNode)],
-                     pendingKey: YAMLNode?, anchor: String?)
+    /// An open collection. A class so that appending to it mutates in place: rebuilding an
+    /// enum payload on every push copied the array each time (quadratic in its length).
+    private final class Frame {
+        let isMapping: Bool
+        let start: SourceLocation
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var pendingKey: YAMLNode?
+        /// Index of each key in `pairs`, for the duplicate-key check in constant time.
+        var keyIndex: [String: Int] = [:]
+        init(mapping: Bool, start: SourceLocation, anchor: String?) {
+            self.isMapping = mapping
+            self.start = start
+            self.anchor = anchor
+        }
     }
 
     private func run(_ parser: inout yaml_parser_t, _ st: inout State) -> YAMLNode? {
@@ -87,20 +99,15 @@ public struct YAMLComposer {
                 guard push(node, &st) else { return nil }
             case YAML_SEQUENCE_START_EVENT:
                 let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
-                st.stack.append(.sequence(start: start, items: [], anchor: anchor))
+                st.stack.append(Frame(mapping: false, start: start, anchor: anchor))
             case YAML_MAPPING_START_EVENT:
                 let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
-                st.stack.append(.mapping(start: start, pairs: [], pendingKey: nil, anchor: anchor))
+                st.stack.append(Frame(mapping: true, start: start, anchor: anchor))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = st.stack.popLast() else { return nil }
-                let node: YAMLNode, anchor: String?
-                switch frame {
-                case .sequence(let s0, let items, let a):
-                    node = YAMLNode(.sequence(items), start: s0, end: end); anchor = a
-                case .mapping(let s0, let pairs, _, let a):
-                    node = YAMLNode(.mapping(pairs), start: s0, end: end); anchor = a
-                }
-                if let anchor { st.anchors[anchor] = node }
+                let node = frame.isMapping ? YAMLNode(.mapping(frame.pairs), start: frame.start, end: end)
+                                           : YAMLNode(.sequence(frame.items), start: frame.start, end: end)
+                if let anchor = frame.anchor { st.anchors[anchor] = node }
                 guard push(node, &st, counted: false) else { return nil }
             case YAML_ALIAS_EVENT:
                 let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
@@ -135,30 +142,27 @@ public struct YAMLComposer {
         } else {
             st.total += 1
         }
-        guard let top = st.stack.popLast() else {
+        guard let top = st.stack.last else {
             st.root = node
             return true
         }
-        switch top {
-        case .sequence(let s0, var items, let a):
-            items.append(node)
-            st.stack.append(.sequence(start: s0, items: items, anchor: a))
-        case .mapping(let s0, var pairs, let pending, let a):
-            if let key = pending {
-                pairs.append((key: key, value: node))
-                st.stack.append(.mapping(start: s0, pairs: pairs, pendingKey: nil, anchor: a))
-            } else {
-                guard let k = node.scalar else {
-                    diagnostics.error(.wrongType, "mapping keys must be plain words, found \(node.kindName)", at: node.start)
-                    return false
-                }
-                if let first = pairs.first(where: { $0.key.scalar == k }) {
-                    diagnostics.error(.duplicateKey, "duplicate key '\(k)'", at: node.start,
-                                      notes: [.init("first given here", at: first.key.start)])
-                    return false
-                }
-                st.stack.append(.mapping(start: s0, pairs: pairs, pendingKey: node, anchor: a))
+        if !top.isMapping {
+            top.items.append(node)
+        } else if let key = top.pendingKey {
+            top.pairs.append((key: key, value: node))
+            top.pendingKey = nil
+        } else {
+            guard let k = node.scalar else {
+                diagnostics.error(.wrongType, "mapping keys must be plain words, found \(node.kindName)", at: node.start)
+                return false
             }
+            if let first = top.keyIndex[k] {
+                diagnostics.error(.duplicateKey, "duplicate key '\(k)'", at: node.start,
+                                  notes: [.init("first given here", at: top.pairs[first].key.start)])
+                return false
+            }
+            top.keyIndex[k] = top.pairs.count
+            top.pendingKey = node
         }
         return true
     }
