@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"]),
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"]),
-        .testTarget(name: "FCNCLITests", dependencies: ["FCNRuntime"]),
+        .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
     ]
 )
