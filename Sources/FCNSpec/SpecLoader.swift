@@ -25,7 +25,7 @@ public struct SpecLoader {
         spec.classes = r.int("classes", min: 1)
         if let b = r.raw("backbone") {
             if let rel = b.scalar, !b.isNull {
-                let path = SpecFiles.resolve(rel, relativeTo: file)
+                let path = SpecFiles.resolve(rel, relativeTo: b.start.file)   // relative to the file that says it
                 if let node = SpecFiles(diagnostics: diagnostics).readResolved(path, from: b.start) {
                     spec.backbone = readBackbone(node, file: path)
                 }

@@ -14,8 +14,9 @@
 
 import FCNSpec
 
-public struct InferCropOffsetsPass {
+public final class InferCropOffsetsPass {
     public let diagnostics: Diagnostics
+    var reportedHeadStride = false
     public init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
     public static func layerMap(_ n: Node) -> CoordMap? {
@@ -32,6 +33,7 @@ public struct InferCropOffsetsPass {
     }
 
     public func run(_ g: inout Graph) {
+        reportedHeadStride = false
         for id in g.nodes.indices {
             var n = g[id]
             switch n.op {
@@ -46,6 +48,9 @@ public struct InferCropOffsetsPass {
                     n.map = mr
                 }
             case .sum:
+                // An input whose crop failed has no map: leave the sum (and all after it) unmapped
+                // rather than report follow-on errors against a path that is already wrong.
+                guard n.inputs.allSatisfy({ g[$0].map != nil }) else { break }
                 n.map = g[n.inputs[0]].map
                 for j in n.inputs.dropFirst() { checkSum(n, n.inputs[0], j, g) }
             default:
@@ -87,13 +92,21 @@ public struct InferCropOffsetsPass {
     func reportScale(_ n: Node, _ x: Node, _ r: Node, _ g: Graph) {
         let sx = x.map.map { Rational.one / $0.h.a } ?? .one, sr = r.map.map { Rational.one / $0.h.a } ?? .one
         if let step = n.headStep, let up = g.nodes.first(where: { $0.headStep == step && $0.op == .deconv }),
-           let upIn = g[up.inputs[0]].map {
-            let before = Rational.one / upIn.h.a
-            let target = n.like == 0 ? Rational.one : sx
+           let upIn = g[up.inputs[0]].map, let upMap = up.map {
+            // Only the first ladder step that is off is reported: later ones inherit its stride.
+            guard !reportedHeadStride else { return }
+            reportedHeadStride = true
+            let before = Rational.one / upIn.h.a, after = Rational.one / upMap.h.a
+            let finalCrop = n.like == 0
+            var tap = x
+            if !finalCrop, let first = x.inputs.first {
+                tap = g[first].op == .scale ? g[g[first].inputs[0]] : g[first]
+            }
+            let target = finalCrop ? Rational.one : sx
             let fit = before / target
             let want = fit.isInteger && fit.num >= 1 ? "write 'upsample: \(fit.num)'" : nil
             diagnostics.error(.strideMismatch,
-                "after upsampling by \(up.params.stride.h) the path is at stride \(sr.description), but '\(n.like == 0 ? "input" : x.name)' is at stride \(target.description)"
+                "after upsampling by \(up.params.stride.h) the path is at stride \(after.description), but \(finalCrop ? "the input is at stride 1" : "'\(tap.name)' is at stride \(target.description)")"
                     + (want.map { "; \($0.replacingOccurrences(of: "write ", with: "")) would fit" } ?? ""),
                 at: up.location, notes: [.init("the path before '\(up.name)' is at stride \(before.description)", at: g[up.inputs[0]].location)],
                 fix: want)
