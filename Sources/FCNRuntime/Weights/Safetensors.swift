@@ -1,0 +1,382 @@
+// Safetensors files (the format of `safetensors.torch.save_file`):
+//   8 bytes: N, the header length, unsigned little-endian
+//   N bytes: a UTF-8 JSON object {name: {"dtype", "shape", "data_offsets": [begin, end]}, ...,
+//            "__metadata__": {string: string}} (optional), possibly padded with spaces
+//   the data: every tensor's bytes, little-endian, row-major, at [begin, end) relative to 8 + N.
+// The reader maps the file into memory and validates the whole header before any tensor is
+// read; F32, F16, BF16 and F64 tensors load as Float32. The writer writes atomically.
+
+import Foundation
+
+public enum SafetensorsDType: String, CaseIterable, Sendable {
+    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
+    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
+    case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+
+    public var byteSize: Int {
+        switch self {
+        case .f64, .i64, .u64: return 8
+        case .f32, .i32, .u32: return 4
+        case .f16, .bf16, .i16, .u16: return 2
+        case .i8, .u8, .bool, .f8e4m3, .f8e5m2: return 1
+        }
+    }
+
+    /// Whether a tensor of this dtype can be loaded (converted to Float32).
+    public var isLoadable: Bool { [.f64, .f32, .f16, .bf16].contains(self) }
+
+    static let loadableList = "F32, F16, BF16, F64"
+}
+
+/// One tensor of a safetensors header, validated.
+public struct SafetensorsEntry: Sendable, Equatable {
+    public var name: String
+    public var dtype: SafetensorsDType
+    public var shape: [Int]
+    /// Byte range inside the file (absolute, already offset by the header).
+    public var byteRange: Range<Int>
+    public var elementCount: Int
+}
+
+public final class SafetensorsFile: @unchecked Sendable {
+    /// Largest header accepted (the format's reference implementation uses the same bound).
+    public static let maxHeaderBytes = 100_000_000
+
+    public let path: String
+    public let metadata: [String: String]
+    /// Tensors in file order (by offset).
+    public let entries: [SafetensorsEntry]
+    private let index: [String: Int]
+    private let file: MappedFile
+
+    public var names: [String] { entries.map(\.name) }
+    public subscript(name: String) -> SafetensorsEntry? { index[name].map { entries[$0] } }
+
+    /// Maps `path` and validates its header and every tensor's extent.
+    public init(path: String) throws {
+        self.path = path
+        let file = try MappedFile(path: path)
+        self.file = file
+        func fail(_ problem: String) -> RuntimeError { RuntimeError(file: path, problem) }
+        func fail(_ tensor: String?, _ problem: String) -> RuntimeError {
+            RuntimeError(file: path, tensor: tensor, problem)
+        }
+
+        let size = file.count
+        guard size >= 8 else {
+            throw fail("truncated safetensors file: \(size) bytes, shorter than the 8-byte header length")
+        }
+        let headerLength = file.loadLE(UInt64.self, at: 0)
+        guard headerLength <= UInt64(SafetensorsFile.maxHeaderBytes) else {
+            throw fail("header length \(headerLength) is absurd (more than \(SafetensorsFile.maxHeaderBytes) bytes): not a safetensors file?")
+        }
+        let n = Int(headerLength)
+        guard n <= size - 8 else {
+            throw fail("header length \(n) is larger than the rest of the file (\(size - 8) bytes): truncated or not a safetensors file")
+        }
+        guard n >= 2 else { throw fail("header of \(n) bytes cannot hold a JSON object") }
+        let headerBytes = UnsafeRawBufferPointer(start: file.bytes! + 8, count: n)
+        guard headerBytes[0] == UInt8(ascii: "{") else {
+            throw fail("header does not start with '{': not a safetensors file?")
+        }
+        let headerData = Data(headerBytes)
+        guard String(data: headerData, encoding: .utf8) != nil else {
+            throw fail("header is not valid UTF-8")
+        }
+        let raw: RawHeader
+        do {
+            raw = try JSONDecoder().decode(RawHeader.self, from: headerData)
+        } catch let e as DecodingError {
+            throw fail(RawHeader.tensorName(of: e), "invalid JSON header: \(RawHeader.describe(e))")
+        } catch let e as RuntimeError {
+            throw fail(e.tensor, e.problem)
+        } catch {
+            throw fail("invalid JSON header: \(error)")
+        }
+        metadata = raw.metadata
+
+        let dataStart = 8 + n
+        let dataSize = size - dataStart
+        var entries: [SafetensorsEntry] = []
+        entries.reserveCapacity(raw.tensors.count)
+        for (name, r) in raw.tensors {
+            guard let dtype = SafetensorsDType(rawValue: r.dtype) else {
+                throw fail(name, "unknown dtype '\(r.dtype)' (known: \(SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var count = 1
+            for d in r.shape {
+                guard d >= 0 else { throw fail(name, "negative dimension \(d) in shape \(r.shape)") }
+                let (p, o) = count.multipliedReportingOverflow(by: d)
+                guard !o else { throw fail(name, "shape \(r.shape) has too many elements (overflow)") }
+                count = p
+            }
+            let (bytes, o) = count.multipliedReportingOverflow(by: dtype.byteSize)
+            guard !o else { throw fail(name, "shape \(r.shape) of \(dtype.rawValue) is too large (overflow)") }
+            guard r.offsets.count == 2 else {
+                throw fail(name, "data_offsets must be [begin, end], found \(r.offsets)")
+            }
+            let begin = r.offsets[0], end = r.offsets[1]
+            guard begin >= 0, end >= 0 else { throw fail(name, "negative data offset in \(r.offsets)") }
+            guard begin <= end else { throw fail(name, "data_offsets begin \(begin) > end \(end)") }
+            guard end <= dataSize else {
+                throw fail(name, "data_offsets [\(begin), \(end)] run past the end of the data (\(dataSize) bytes): truncated file?")
+            }
+            guard end - begin == bytes else {
+                throw fail(name, "byte size mismatch: data_offsets cover \(end - begin) bytes but shape \(r.shape) of \(dtype.rawValue) needs \(bytes)")
+            }
+            entries.append(SafetensorsEntry(name: name, dtype: dtype, shape: r.shape,
+                                            byteRange: (dataStart + begin)..<(dataStart + end), elementCount: count))
+        }
+        entries.sort { ($0.byteRange.lowerBound, $0.byteRange.upperBound, $0.name) < ($1.byteRange.lowerBound, $1.byteRange.upperBound, $1.name) }
+        // No overlaps, no holes, no trailing bytes (as the reference implementation demands).
+        var covered = dataStart
+        var lastName: String? = nil
+        for e in entries {
+            if e.byteRange.lowerBound < covered {
+                throw fail(e.name, "data range [\(e.byteRange.lowerBound - dataStart), \(e.byteRange.upperBound - dataStart)) overlaps tensor '\(lastName ?? "?")'")
+            }
+            if e.byteRange.lowerBound > covered {
+                throw fail("data bytes [\(covered - dataStart), \(e.byteRange.lowerBound - dataStart)) belong to no tensor (hole before '\(e.name)')")
+            }
+            if !e.byteRange.isEmpty { covered = e.byteRange.upperBound; lastName = e.name }
+        }
+        if covered != size {
+            throw fail("\(size - covered) trailing data bytes belong to no tensor")
+        }
+        self.entries = entries
+        var index: [String: Int] = [:]
+        for (i, e) in entries.enumerated() { index[e.name] = i }
+        self.index = index
+    }
+
+    /// The tensor `name` converted to Float32.
+    public func tensor(_ name: String) throws -> Tensor {
+        guard let e = self[name] else {
+            throw RuntimeError(file: path, tensor: name, "no such tensor in the file")
+        }
+        return try tensor(e)
+    }
+
+    public func tensor(_ e: SafetensorsEntry) throws -> Tensor {
+        guard e.dtype.isLoadable else {
+            throw RuntimeError(file: path, tensor: e.name,
+                               "dtype \(e.dtype.rawValue) cannot be loaded as float (supported: \(SafetensorsDType.loadableList))")
+        }
+        let t = Tensor(shape: e.shape)
+        guard e.elementCount > 0, let base = file.bytes else { return t }
+        let src = base + e.byteRange.lowerBound
+        let dst = t.pointer
+        let n = e.elementCount
+        switch e.dtype {
+        case .f32:
+            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: n * 4)
+            #if _endian(big)
+            for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: dst[i].bitPattern)) }
+            #endif
+        case .f16:
+            for i in 0..<n {
+                dst[i] = FloatFormats.halfToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
+        case .bf16:
+            for i in 0..<n {
+                dst[i] = FloatFormats.bfloat16ToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
+        case .f64:
+            for i in 0..<n {
+                dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            }
+        default:
+            break  // unreachable: checked above
+        }
+        return t
+    }
+}
+
+// MARK: - Header decoding
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { return nil }
+}
+
+/// A JSON integer; other numbers get an error that says what they are (JSONDecoder alone only
+/// says "not valid JSON" for 1e30 or 1.5).
+private struct JSONInt: Decodable {
+    var value: Int
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Int.self) { value = v; return }
+        if let d = try? c.decode(Double.self) {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(d) is not an integer in the range of Int")
+        }
+        throw DecodingError.typeMismatch(Int.self, .init(codingPath: c.codingPath, debugDescription: ""))
+    }
+}
+
+private struct RawEntry: Decodable {
+    var dtype: String
+    var shape: [Int]
+    var offsets: [Int]
+    enum CodingKeys: String, CodingKey { case dtype, shape, offsets = "data_offsets" }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dtype = try c.decode(String.self, forKey: .dtype)
+        shape = try c.decode([JSONInt].self, forKey: .shape).map(\.value)
+        offsets = try c.decode([JSONInt].self, forKey: .offsets).map(\.value)
+    }
+}
+
+private struct RawHeader: Decodable {
+    var tensors: [(String, RawEntry)] = []
+    var metadata: [String: String] = [:]
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        for key in c.allKeys {
+            if key.stringValue == "__metadata__" {
+                if try c.decodeNil(forKey: key) { continue }
+                do {
+                    metadata = try c.decode([String: String].self, forKey: key)
+                } catch {
+                    throw RuntimeError("__metadata__ must map strings to strings")
+                }
+            } else {
+                tensors.append((key.stringValue, try c.decode(RawEntry.self, forKey: key)))
+            }
+        }
+    }
+
+    static func tensorName(of e: DecodingError) -> String? {
+        let path: [CodingKey]
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+            path = c.codingPath
+        @unknown default:
+            return nil
+        }
+        return path.first?.stringValue
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        func at(_ c: DecodingError.Context) -> String {
+            let p = c.codingPath.dropFirst().map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return p.isEmpty ? "" : "at \(p.joined(separator: ".")): "
+        }
+        switch e {
+        case .typeMismatch(let t, let c):
+            return "\(at(c))expected \(t == Int.self ? "an integer" : "\(t)")"
+                + (c.debugDescription.isEmpty ? "" : " (\(c.debugDescription))")
+        case .valueNotFound(_, let c):
+            return "\(at(c))missing value"
+        case .keyNotFound(let k, let c):
+            return "\(at(c))missing key '\(k.stringValue)'"
+        case .dataCorrupted(let c):
+            var s = "\(at(c))\(c.debugDescription)"
+            if let u = c.underlyingError { s += " (\(u))" }
+            return s
+        @unknown default:
+            return "\(e)"
+        }
+    }
+}
+
+// MARK: - Writer
+
+public enum SafetensorsWriter {
+    /// Writes `tensors` (in the given order) to `path` atomically, converting to `dtype`
+    /// (F32, F16, BF16 or F64).
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], to path: String,
+                             dtype: SafetensorsDType = .f32, metadata: [String: String] = [:]) throws {
+        guard dtype.isLoadable else {
+            throw RuntimeError(file: path, "cannot write dtype \(dtype.rawValue) (supported: \(SafetensorsDType.loadableList))")
+        }
+        var seen = Set<String>()
+        var json = "{"
+        var first = true
+        if !metadata.isEmpty {
+            json += "\"__metadata__\":{"
+            json += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
+            json += "}"
+            first = false
+        }
+        var offset = 0
+        for (name, t) in tensors {
+            guard name != "__metadata__" else {
+                throw RuntimeError(file: path, tensor: name, "reserved name")
+            }
+            guard seen.insert(name).inserted else {
+                throw RuntimeError(file: path, tensor: name, "duplicate tensor name")
+            }
+            let bytes = t.count * dtype.byteSize
+            if !first { json += "," }
+            first = false
+            json += "\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            offset += bytes
+        }
+        json += "}"
+        var header = Array(json.utf8)
+        while (8 + header.count) % 8 != 0 { header.append(UInt8(ascii: " ")) }
+        try AtomicFile.write(to: path) { out in
+            var len = UInt64(header.count).littleEndian
+            try withUnsafeBytes(of: &len) { try out.write($0.baseAddress!, count: 8) }
+            try out.write(header)
+            for (_, t) in tensors {
+                try writeData(t, dtype: dtype, to: out)
+            }
+        }
+    }
+
+    private static func writeData(_ t: Tensor, dtype: SafetensorsDType, to out: AtomicFileWriter) throws {
+        let n = t.count
+        if n == 0 { return }
+        if dtype == .f32 {
+            #if _endian(little)
+            try out.write(UnsafeRawPointer(t.pointer), count: n * 4)
+            return
+            #endif
+        }
+        let chunk = 1 << 16
+        var buf = [UInt8](repeating: 0, count: chunk * dtype.byteSize)
+        var i = 0
+        while i < n {
+            let m = min(chunk, n - i)
+            buf.withUnsafeMutableBytes { raw in
+                for j in 0..<m {
+                    let v = t.pointer[i + j]
+                    switch dtype {
+                    case .f16: raw.storeBytes(of: FloatFormats.floatToHalf(v).littleEndian, toByteOffset: 2 * j, as: UInt16.self)
+                    case .bf16: raw.storeBytes(of: FloatFormats.floatToBFloat16(v).littleEndian, toByteOffset: 2 * j, as: UInt16.self)
+                    case .f64: raw.storeBytes(of: Double(v).bitPattern.littleEndian, toByteOffset: 8 * j, as: UInt64.self)
+                    default: raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * j, as: UInt32.self)
+                    }
+                }
+            }
+            try buf.withUnsafeBytes { try out.write($0.baseAddress!, count: m * dtype.byteSize) }
+            i += m
+        }
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ s: String) -> String {
+        var r = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": r += "\\\""
+            case "\\": r += "\\\\"
+            case "\n": r += "\\n"
+            case "\r": r += "\\r"
+            case "\t": r += "\\t"
+            default:
+                if u.value < 0x20 {
+                    r += String(format: "\\u%04x", u.value)
+                } else {
+                    r.unicodeScalars.append(u)
+                }
+            }
+        }
+        return r + "\""
+    }
+}

@@ -1,0 +1,145 @@
+// Named weight tensors for one model, checked against the plan's weight table.
+//
+// `load` verifies a safetensors file against the table and reports every mismatch in one
+// error. Fixed bilinear upsamplers have no entry in the table, but real checkpoints
+// (pytorch-fcn) carry them: the caller lists them in `optional`, they are accepted when
+// present (with the right shape) and kept, so the caller can check they are bilinear.
+
+import FCNCompiler
+
+public final class WeightStore: @unchecked Sendable {
+    /// Tensor names in table order (expected first, then optional tensors found in the file).
+    public private(set) var names: [String]
+    private var tensors: [String: Tensor]
+    /// Names of tensors that were loaded from the `optional` table.
+    public private(set) var optionalNames: [String]
+    /// The file the weights came from (nil for random or hand-built stores).
+    public let path: String?
+
+    /// A store holding `tensors` in the given order (later duplicates replace earlier ones).
+    public init(_ tensors: [(name: String, tensor: Tensor)], path: String? = nil) {
+        var names: [String] = []
+        var map: [String: Tensor] = [:]
+        for (n, t) in tensors {
+            if map[n] == nil { names.append(n) }
+            map[n] = t
+        }
+        self.names = names
+        self.tensors = map
+        self.optionalNames = []
+        self.path = path
+    }
+
+    public subscript(name: String) -> Tensor? { tensors[name] }
+
+    public var count: Int { names.count }
+
+    /// Total number of parameters held.
+    public var parameterCount: Int { names.reduce(0) { $0 + (tensors[$1]?.count ?? 0) } }
+
+    /// Adds or replaces `name`.
+    public func set(_ name: String, _ t: Tensor) {
+        if tensors[name] == nil { names.append(name) }
+        tensors[name] = t
+    }
+
+    // MARK: Loading
+
+    /// Loads `path` (safetensors) and checks it against `expected`. Tensors named in `optional`
+    /// (fixed upsamplers: `<layer>.weight`, and a `<layer>.bias` of shape [weight.shape[1]]
+    /// unless listed itself) may be present or absent. Everything wrong — missing tensors,
+    /// unexpected tensors, wrong shapes, unloadable dtypes, non-finite values — is reported
+    /// together in one `RuntimeError`.
+    public static func load(path: String, expected: [WeightRef], optional: [WeightRef] = []) throws -> WeightStore {
+        let file = try SafetensorsFile(path: path)
+        var problems: [String] = []
+
+        // The optional table, with implied biases of the listed upsampler layers.
+        var optionalShapes: [String: [Int]] = [:]
+        var optionalOrder: [String] = []
+        func addOptional(_ name: String, _ shape: [Int]) {
+            if optionalShapes[name] == nil { optionalOrder.append(name) }
+            optionalShapes[name] = shape
+        }
+        for r in optional { addOptional(r.name, r.shape) }
+        for r in optional where r.name.hasSuffix(".weight") && r.shape.count >= 2 {
+            let bias = String(r.name.dropLast(".weight".count)) + ".bias"
+            if optionalShapes[bias] == nil { addOptional(bias, [r.shape[1]]) }
+        }
+
+        var expectedNames = Set<String>()
+        var table: [WeightRef] = []
+        for r in expected where expectedNames.insert(r.name).inserted { table.append(r) }
+        for r in table { optionalShapes[r.name] = nil }
+        optionalOrder.removeAll { expectedNames.contains($0) }
+
+        func check(_ name: String, _ shape: [Int], _ e: SafetensorsEntry) -> Bool {
+            var ok = true
+            if !e.dtype.isLoadable {
+                problems.append("wrong dtype: '\(name)' is \(e.dtype.rawValue) (expected \(SafetensorsDType.loadableList))")
+                ok = false
+            }
+            if e.shape != shape {
+                problems.append("wrong shape: '\(name)' expected \(shape), found \(e.shape)")
+                ok = false
+            }
+            return ok
+        }
+
+        var load: [String] = []
+        for r in table {
+            guard let e = file[r.name] else {
+                var line = "missing: '\(r.name)' (expected shape \(r.shape))"
+                if let similar = file.names.first(where: { $0.hasSuffix("." + r.name) }) {
+                    line += "; the file has '\(similar)' (a prefix to strip?)"
+                }
+                problems.append(line)
+                continue
+            }
+            if check(r.name, r.shape, e) { load.append(r.name) }
+        }
+        var loadedOptional: [String] = []
+        for e in file.entries where !expectedNames.contains(e.name) {
+            if let shape = optionalShapes[e.name] {
+                if check(e.name, shape, e) { loadedOptional.append(e.name) }
+            } else {
+                problems.append("extra: '\(e.name)' (found shape \(e.shape), \(e.dtype.rawValue)) is not a weight of this model")
+            }
+        }
+        loadedOptional.sort { optionalOrder.firstIndex(of: $0)! < optionalOrder.firstIndex(of: $1)! }
+
+        var loaded: [(name: String, tensor: Tensor)] = []
+        if problems.isEmpty {
+            for name in load + loadedOptional {
+                let t = try file.tensor(name)
+                if let bad = t.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                    problems.append("non-finite value: '\(name)' has \(t.pointer[bad]) at flat index \(bad)")
+                }
+                loaded.append((name, t))
+            }
+        }
+        if !problems.isEmpty {
+            throw RuntimeError(file: path,
+                               "weights do not match the model (\(problems.count) problem\(problems.count == 1 ? "" : "s"))",
+                               details: problems)
+        }
+        let store = WeightStore(loaded, path: path)
+        store.optionalNames = loadedOptional
+        return store
+    }
+
+    // MARK: Random initialisation
+
+    /// Deterministic random weights for `expected` (see `WeightInit.random`): He normal weights,
+    /// small normal biases; identical for the same seed on every run and platform.
+    public static func random(expected: [WeightRef], seed: UInt64) -> WeightStore {
+        WeightStore(expected.map { ($0.name, WeightInit.random($0.name, shape: $0.shape, seed: seed)) })
+    }
+
+    // MARK: Writing
+
+    /// Writes every tensor to `path` as safetensors, atomically.
+    public func write(to path: String, dtype: SafetensorsDType = .f32, metadata: [String: String] = [:]) throws {
+        try SafetensorsWriter.write(names.map { ($0, tensors[$0]!) }, to: path, dtype: dtype, metadata: metadata)
+    }
+}
