@@ -226,6 +226,16 @@ final class ImageTests: XCTestCase {
         XCTAssertEqual(try LabelPNG.read(path: p), small, "failed write left the old file")
     }
 
+    func testPalettePNGsFromOtherWriters() throws {
+        // Written by PIL: 4-bit palette with a transparent entry, and 1-bit palette.
+        let four = try LabelPNG.read(path: IOTestFiles.fixture("palette-4bit-trns.png"))
+        let fourLabels: [UInt8] = (0..<18).map { (i: Int) -> UInt8 in UInt8((i % 6 + 2 * (i / 6)) % 5) }
+        XCTAssertEqual(four, LabelMap(width: 6, height: 3, labels: fourLabels))
+        let one = try LabelPNG.read(path: IOTestFiles.fixture("palette-1bit.png"))
+        let oneLabels: [UInt8] = (0..<10).map { (i: Int) -> UInt8 in UInt8((i % 5 + i / 5) % 2) }
+        XCTAssertEqual(one, LabelMap(width: 5, height: 2, labels: oneLabels))
+    }
+
     func testGrayLabelPNG() throws {
         let labels = allLabels()
         let png = try labels.labels.withUnsafeBytes {

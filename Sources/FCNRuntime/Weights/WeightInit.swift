@@ -42,10 +42,10 @@ public struct WeightRNG: Sendable {
     /// x = m * 2^e with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m - 1) / (m + 1)).
     static func log(_ x: Double) -> Double {
         precondition(x > 0 && x.isFinite)
-        var m = x
-        var e = 0
-        while m >= 1.4142135623730951 { m *= 0.5; e += 1 }
-        while m < 0.7071067811865476 { m *= 2; e -= 1 }
+        // significand and exponent are exact (no rounding): x = m * 2^e, m in [1, 2).
+        var m = x.significand
+        var e = Int(x.exponent)
+        if m >= 1.4142135623730951 { m *= 0.5; e += 1 }
         let t = (m - 1) / (m + 1)
         let t2 = t * t
         // |t| <= 0.1716: t^(2k+1)/(2k+1) is below 1e-17 * |t| by k = 11.
