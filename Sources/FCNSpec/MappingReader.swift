@@ -46,11 +46,20 @@ public final class MappingReader {
         return nil
     }
 
+    /// The largest integer a spec may write: far beyond any real network, and small enough
+    /// that the compiler's exact integer arithmetic (kernel extents, sizes, coordinate maps,
+    /// parameter counts) cannot overflow and trap.
+    public static let maxInteger = 1 << 30
+
     public func int(_ key: String, min: Int? = nil) -> Located<Int>? {
         guard let v = raw(key) else { return nil }
         guard let s = v.scalar, !v.isNull, let i = Int(s) else { typeError(key, "an integer", v); return nil }
         if let min, i < min {
             diagnostics.error(.badValue, "'\(key)' in \(context) must be at least \(min), found \(i)", at: v.start)
+            return nil
+        }
+        if i > Self.maxInteger {
+            diagnostics.error(.badValue, "'\(key)' in \(context) must be at most \(Self.maxInteger), found \(i)", at: v.start)
             return nil
         }
         return Located(i, at: v.start)
@@ -98,9 +107,13 @@ public final class MappingReader {
         } else if let s = v.scalar, !v.isNull, let i = Int(s) {
             values = [i, i]
         } else { typeError(key, "an integer or [height, width]", v); return nil }
+        let id: DiagnosticID = (key == "kernel" || key == "stride" || key == "dilation") ? .badKernel : .badValue
         if let bad = values.first(where: { $0 < min }) {
-            let id: DiagnosticID = (key == "kernel" || key == "stride" || key == "dilation") ? .badKernel : .badValue
             diagnostics.error(id, "'\(key)' in \(context) must be at least \(min), found \(bad)", at: v.start)
+            return nil
+        }
+        if let bad = values.first(where: { $0 > Self.maxInteger }) {
+            diagnostics.error(id, "'\(key)' in \(context) must be at most \(Self.maxInteger), found \(bad)", at: v.start)
             return nil
         }
         return Located(Pair(values[0], values[1]), at: v.start)

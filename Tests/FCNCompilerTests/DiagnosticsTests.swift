@@ -165,6 +165,17 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertNotNil(c)
     }
 
+    /// Values that would overflow the exact integer arithmetic are refused with located errors
+    /// (these used to trap: kernel extents, coordinate maps, weight counts).
+    func testOverflowGuards() throws {
+        let d = expect("diag-huge-integers.yaml", ["4:28 bad-value", "6:21 bad-value", "7:35 bad-kernel"])
+        XCTAssertTrue(d.errors[0].message.contains("at most 1073741824"), d.errors[0].message)
+        let w = expect("diag-weights-overflow.yaml", ["5:36 size-overflow"])
+        XCTAssertTrue(first(w, .sizeOverflow)?.message.contains("65536x65536x1x1 weights") ?? false)
+        let m = expect("diag-map-overflow.yaml", ["8:12 size-overflow"])
+        XCTAssertTrue(first(m, .sizeOverflow)?.message.contains("coordinate map of 'c4'") ?? false)
+    }
+
     // MARK: Crops and strides
 
     func testCropOffsetFraction() throws {

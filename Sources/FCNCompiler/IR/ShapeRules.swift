@@ -11,9 +11,14 @@ public enum SizeProblem: Error, Sendable {
 }
 
 public enum ShapeRules {
+    /// Sizes above this are reported as an overflow before any arithmetic on them, so the
+    /// rules below (with spec values at most 2^30) never overflow. No tensor is this large.
+    public static let maxSize = 1 << 40
+
     /// Output size of `node` along `axis` for input size `size` (and the reference size for a crop).
     public static func outSize(_ node: Node, axis: Int, input size: Int, reference: Int? = nil) -> Result<Int, SizeProblem> {
         let p = node.params
+        guard size <= maxSize else { return .failure(.overflow) }
         switch node.op {
         case .conv:
             let kext = p.kernelExtent(axis), padded = size + 2 * p.pad[axis]
@@ -30,7 +35,8 @@ public enum ShapeRules {
         case .deconv:
             let (m, o1) = p.stride[axis].multipliedReportingOverflow(by: size - 1)
             guard !o1 else { return .failure(.overflow) }
-            let out = m + p.kernelExtent(axis) - 2 * p.pad[axis]
+            let (out, o2) = m.addingReportingOverflow(p.kernelExtent(axis) - 2 * p.pad[axis])
+            guard !o2 else { return .failure(.overflow) }
             guard out >= 1 else { return .failure(.kernelTooLarge(paddedInput: out, extent: 1)) }
             return .success(out)
         case .crop:

@@ -42,7 +42,7 @@ public final class InferCropOffsetsPass {
             case .crop:
                 let x = n.inputs[0], r = n.like ?? 0
                 guard let mx = g[x].map, let mr = g[r].map else { break }
-                let rel = mr.after(mx.inverse)
+                guard let rel = composed(mr, mx.inverse, n) else { break }
                 if let offsets = check(n, rel, g) {
                     n.cropOffset = offsets
                     n.map = mr
@@ -55,10 +55,42 @@ public final class InferCropOffsetsPass {
                 for j in n.inputs.dropFirst() { checkSum(n, n.inputs[0], j, g) }
             default:
                 guard let m = g[n.inputs[0]].map, let own = Self.layerMap(n) else { break }
-                n.map = own.after(m)
+                n.map = composed(own, m, n)
             }
             g[id] = n
         }
+    }
+
+    /// Numerators and denominators of every derived map stay within this bound (real
+    /// networks need a few thousand), so later exact arithmetic on maps and strides
+    /// (crop checks, receptive fields, explanations) cannot overflow.
+    public static let mapLimit = 1 << 30
+
+    /// `f ∘ g` per axis, computed in 128-bit integers; nil (with a size-overflow error at `n`)
+    /// when the result does not fit `mapLimit`. `f.after(g)` would trap on overflow instead.
+    func composed(_ f: CoordMap, _ g: CoordMap, _ n: Node) -> CoordMap? {
+        if let h = Self.checkedAfter(f.h, g.h), let w = Self.checkedAfter(f.w, g.w) { return CoordMap(h: h, w: w) }
+        diagnostics.error(.sizeOverflow,
+            "the coordinate map of '\(n.name)' is too large to represent exactly (its strides, kernels and pads multiply beyond \(Self.mapLimit))",
+            at: n.location)
+        return nil
+    }
+
+    static func checkedAfter(_ f: AxisMap, _ g: AxisMap) -> AxisMap? {
+        typealias Q = (n: Int128, d: Int128)
+        func gcd(_ a: Int128, _ b: Int128) -> Int128 { b == 0 ? a : gcd(b, a % b) }
+        // Operands are below 2^62, so each product and sum fits in 128 bits before reducing.
+        func reduced(_ n: Int128, _ d: Int128) -> Q? {
+            let g = max(gcd(abs(n), abs(d)), 1), sign: Int128 = d < 0 ? -1 : 1
+            let r = (n: sign * n / g, d: sign * d / g)
+            return abs(r.n) < 1 << 62 && r.d < 1 << 62 ? r : nil
+        }
+        func q(_ r: Rational) -> Q { (Int128(r.num), Int128(r.den)) }
+        guard let a = reduced(q(f.a).n * q(g.a).n, q(f.a).d * q(g.a).d),
+              let ab = reduced(q(f.a).n * q(g.b).n, q(f.a).d * q(g.b).d),
+              let b = reduced(ab.n * q(f.b).d + q(f.b).n * ab.d, ab.d * q(f.b).d) else { return nil }
+        guard [a.n, a.d, b.n, b.d].allSatisfy({ abs($0) <= Int128(mapLimit) }) else { return nil }
+        return AxisMap(a: Rational(Int(a.n), Int(a.d)), b: Rational(Int(b.n), Int(b.d)))
     }
 
     /// Offsets (y, x) for a crop whose X->R map is `rel`, or nil after reporting why not.

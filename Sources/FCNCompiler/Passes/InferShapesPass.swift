@@ -46,6 +46,22 @@ public struct InferShapesPass {
                 }
             }
             if failed { ok = false; continue }
+            if n.op == .conv || n.op == .deconv {
+                // The weight tensor (C_out, C_in/g, kh, kw) or (C_in, C_out/g, kh, kw) must be
+                // addressable too; this also bounds the parameter and MAC counts of the summary.
+                let p = n.params, inC = g[n.inputs[0]].channels
+                let factors = n.op == .conv ? [n.channels, inC / p.group, p.kernel.h, p.kernel.w]
+                                            : [inC, n.channels / p.group, p.kernel.h, p.kernel.w]
+                var weights = 1, overflow = false
+                for f in factors where !overflow { (weights, overflow) = weights.multipliedReportingOverflow(by: f) }
+                if overflow || weights > Self.maxElements {
+                    diagnostics.error(.sizeOverflow,
+                        "'\(n.name)' would have \(factors.map(String.init).joined(separator: "x")) weights, more than \(Self.maxElements)",
+                        at: n.at("kernel"), fix: "use fewer channels or a smaller kernel")
+                    ok = false
+                    continue
+                }
+            }
             let (hw, o1) = dims[0].multipliedReportingOverflow(by: dims[1])
             let (count, o2) = hw.multipliedReportingOverflow(by: max(n.channels, 1))
             if o1 || o2 || count > Self.maxElements {
