@@ -9,8 +9,8 @@ public enum Severity: String, Codable, Sendable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-public struct Diagnostic: Codable, Sendable, Equatable {
-    public struct Note: Codable, Sendable, Equatable {
+public struct Diagnostic: Codable, Sendable, Hashable {
+    public struct Note: Codable, Sendable, Hashable {
         public var location: SourceLocation?
         public var message: String
         public init(_ message: String, at location: SourceLocation? = nil) {
@@ -41,6 +41,8 @@ public struct Diagnostic: Codable, Sendable, Equatable {
 /// An ordered collection of diagnostics, shared by the stages of one compilation.
 public final class Diagnostics: @unchecked Sendable {
     public private(set) var all: [Diagnostic] = []
+    /// The same diagnostics as a set, so de-duplication is not a scan of `all` per add.
+    private var seen: Set<Diagnostic> = []
 
     public init() {}
 
@@ -50,7 +52,7 @@ public final class Diagnostics: @unchecked Sendable {
 
     public func add(_ d: Diagnostic) {
         // The same problem reached twice (e.g. through two consumers) is reported once.
-        if !all.contains(d) { all.append(d) }
+        if seen.insert(d).inserted { all.append(d) }
     }
 
     public func error(_ id: DiagnosticID, _ message: String, at loc: SourceLocation?,
