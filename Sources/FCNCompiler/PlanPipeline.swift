@@ -4,6 +4,7 @@
 
 public enum PlanPipeline {
     public static let passes: [(name: String, run: (inout Plan) -> Void)] = [
+        (DropDeadStepsPass.name, DropDeadStepsPass.run),                // nothing reads it: not computed
         (DropDropoutPass.name, DropDropoutPass.run),                    // dropout is the identity
         (FoldScalePass.name, FoldScalePass.run),                        // constant scale -> next conv's weights
         (FuseConvReluPass.name, FuseConvReluPass.run),                  // conv + bias + ReLU as one step

@@ -49,7 +49,7 @@ final class ModelRunner {
         let store: WeightStore
         switch choice {
         case .random(let seed):
-            store = WeightStore.random(expected: plan.weightTable, seed: seed)
+            store = WeightStore.random(for: plan, seed: seed)
         case .file(let path):
             store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.fixedUpsamplerTable)
             try WeightChecks.checkFixedUpsamplers(plan, store, file: path)

@@ -105,6 +105,9 @@ struct RunCommand: ParsableCommand {
     func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
         let img = try Images.read(path: path)
         let plan = try runner.plan(Pair(img.height, img.width))
+        guard plan.input[0] == 3 else {
+            throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
+        }
         let input = try Images.preprocess(img, plan.preprocessing)
         if let dumpSteps { try attachDump(runner, input, dumpSteps) }
         let s = try timed { try runner.scores(input) }

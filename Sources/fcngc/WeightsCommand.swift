@@ -34,7 +34,7 @@ struct WeightsCommand: ParsableCommand {
                 throw ValidationError("--init takes random or random:SEED, not '\(initSpec)'")
             }
             guard let output else { throw ValidationError("--init needs -o FILE.safetensors") }
-            try WeightStore.random(expected: plan.weightTable, seed: seed).write(to: output)
+            try WeightStore.random(for: plan, seed: seed).write(to: output)
             return
         }
         var t = TextTable(["tensor", "shape", "params", "note"], rightAligned: [2])

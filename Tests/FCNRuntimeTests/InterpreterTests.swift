@@ -47,7 +47,8 @@ final class InterpreterTests: XCTestCase {
     func check(_ name: String, _ size: Pair, batch: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
         let c = try compile(name, size)
         let plan = PlanPipeline.run(c)
-        let weights = DictionaryWeights.random(for: plan, seed: seed)
+        // Weights for every layer (the naive graph also runs layers the plan drops as dead).
+        let weights = DictionaryWeights.random(for: LowerToSteps.run(c), seed: seed)
         var rng = SplitMix64(seed: seed &+ 1)
         let input = NaiveTensor.random(shape: [batch] + plan.input, in: -1...1, using: &rng)
         let reference = NaiveGraph.run(c.graph, input: input) { weights.tensors[$0]?.toArray() }
@@ -73,6 +74,13 @@ final class InterpreterTests: XCTestCase {
         for (size, batch) in [(Pair(37, 41), 1), (Pair(16, 9), 2), (Pair(1, 1), 1), (Pair(50, 33), 1)] {
             try check("tiny-fcn.yaml", size, batch: batch, seed: UInt64(size.h * 1000 + size.w))
         }
+    }
+
+    func testDeadBranchIsNotComputed() throws {
+        let plan = PlanPipeline.run(try compile("tiny-graph.yaml", Pair(20)))
+        XCTAssertFalse(plan.steps.contains { $0.name == "dead" })
+        XCTAssertTrue(plan.fusion.contains { $0.pass == "drop-dead-steps" && $0.layers == ["dead"] })
+        XCTAssertTrue(plan.steps.contains { $0.name == "mid" && $0.kind == .crop }, "a crop read by a conv is copied")
     }
 
     func testExplicitGraphMatchesNaiveGraph() throws {

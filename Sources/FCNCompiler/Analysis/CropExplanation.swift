@@ -75,7 +75,9 @@ public struct CropExplanation: Codable, Sendable {
                              + " " + l.map.padding(toLength: max(16, l.map.count), withPad: " ", startingAt: 0) + " => " + l.cumulative)
             }
         }
-        lines.append("  \(reference) ∘ \(cropped)⁻¹ = \(relative)  =>  \(cropped)[i + \(offset[0])] lines up with \(reference)[i]")
+        let shift = offset[0] == offset[1] ? "[i + \(offset[0])]" : "[y + \(offset[0]), x + \(offset[1])]"
+        let at = offset[0] == offset[1] ? "[i]" : "[y, x]"
+        lines.append("  \(reference) ∘ \(cropped)⁻¹ = \(relative)  =>  \(cropped)\(shift) lines up with \(reference)\(at)")
         return lines.joined(separator: "\n")
     }
 }

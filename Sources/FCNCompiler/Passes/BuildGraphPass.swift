@@ -172,24 +172,24 @@ public struct BuildGraphPass {
         return k
     }
 
+    /// One warning per dead region: a layer off every path to the output whose inputs are
+    /// all live, with the count of dead layers that follow from it.
     func warnUnused(_ g: Graph) {
-        let consumers = g.consumers()
-        for (i, n) in g.nodes.enumerated() where i != 0 && i != g.output && consumers[i].isEmpty && n.origin != "head" {
-            // Trailing backbone layers (fc7's dropout) are read by the head through their ancestors; only
-            // warn for layers off every path to the output.
-            if !reachesOutput(g, i) {
-                diagnostics.warning(.unusedLayer, "layer '\(n.name)' is computed but nothing reads it", at: n.location)
-            }
-        }
-    }
-
-    func reachesOutput(_ g: Graph, _ id: NodeID) -> Bool {
-        var seen = Set<NodeID>(), stack = [g.output]
+        var live = Set<NodeID>(), stack = [g.output]
         while let n = stack.popLast() {
-            if n == id { return true }
-            guard seen.insert(n).inserted else { continue }
-            stack += g[n].inputs
+            guard live.insert(n).inserted else { continue }
+            stack += g[n].inputs + (g[n].like.map { [$0] } ?? [])
         }
-        return false
+        let consumers = g.consumers()
+        for (i, n) in g.nodes.enumerated() where !live.contains(i) && n.inputs.allSatisfy({ live.contains($0) }) {
+            var region = Set<NodeID>(), todo = [i]
+            while let d = todo.popLast() {
+                if region.insert(d).inserted { todo += consumers[d].filter { !live.contains($0) } }
+            }
+            let more = region.count - 1
+            diagnostics.warning(.unusedLayer,
+                "layer '\(n.name)'\(more > 0 ? " and the \(more) layer\(more == 1 ? "" : "s") after it" : "") \(more > 0 ? "are" : "is") on no path to the output ('\(g[g.output].name)'): \(more > 0 ? "they" : "it") will not be computed",
+                at: n.location)
+        }
     }
 }

@@ -51,7 +51,10 @@ public enum LowerToSteps {
                 a.pad = [p.pad.h, p.pad.w]
                 if n.op != .pool { a.dilation = [p.dilation.h, p.dilation.w]; a.group = p.group }
                 if n.op == .pool { a.method = p.method.rawValue; a.rounding = p.rounding.rawValue }
-                if n.op == .deconv { a.upsampler = p.upsampler?.rawValue }
+                if n.op == .deconv {
+                    a.upsampler = p.upsampler?.rawValue
+                    if p.upsampler == .learned { a.initializer = p.initializer?.rawValue }
+                }
             case .lrn: a.lrn = [Double(p.lrnSize), p.alpha, p.beta, p.lrnK]
             case .scale: a.value = p.value
             default: break

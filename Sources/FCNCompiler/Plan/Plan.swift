@@ -61,6 +61,8 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var lrn: [Double]? = nil
     /// For conv/deconv: fixed bilinear weights (no tensor) or learned.
     public var upsampler: String? = nil
+    /// For a learned deconv: how `--init random` initialises it (bilinear, random, zeros).
+    public var initializer: String? = nil
     /// Rows of output computed per im2col tile (conv) or input rows per col2im tile (deconv).
     public var tileRows: Int? = nil
     public init() {}

@@ -67,11 +67,12 @@ extension ValidSizes {
         if everySizeValid {
             s += "; every H in \(h)...\(limit) and W in \(w)...\(limit) checked valid"
         } else {
-            s += "; invalid sizes above it: H \(gaps[0].map(String.init).joined(separator: ",")) W \(gaps[1].map(String.init).joined(separator: ","))"
+            func list(_ g: [Int]) -> String { g.isEmpty ? "none" : g.map(String.init).joined(separator: ",") + (g.count >= 20 ? ",... (first 20 shown)" : "") }
+            s += "; invalid sizes above it: H \(list(gaps[0])), W \(list(gaps[1]))"
         }
         if outputMismatches.allSatisfy(\.isEmpty) { s += ", output size = input size at all of them" } else {
             s += "; output differs from input at H \(outputMismatches[0].prefix(5).map(String.init).joined(separator: ",")) W \(outputMismatches[1].prefix(5).map(String.init).joined(separator: ","))"
         }
-        return s
+        return s + " (shape rules only: tensor sizes over 2^31 values are checked at each size you compile)"
     }
 }

@@ -174,8 +174,9 @@ public enum Images {
     }
 
     /// Preprocessing as a plan records it.
+    /// No mean in the spec means no subtraction.
     public static func preprocess(_ image: RGBImage, _ p: Plan.Preprocessing) throws -> Tensor {
-        try preprocess(image, order: p.order, mean: p.mean, scale: p.scale)
+        try preprocess(image, order: p.order, mean: p.mean.isEmpty ? [0] : p.mean, scale: p.scale)
     }
 }
 

@@ -22,6 +22,24 @@ extension Plan {
 
 extension WeightStore: WeightSource {
     public func tensor(named name: String) -> Tensor? { self[name] }
+
+    /// Deterministic random weights for a plan: He-initialised convolutions; learned
+    /// upsamplers as their spec's `init` says (bilinear on the diagonal, zeros, or random).
+    public static func random(for plan: Plan, seed: UInt64) -> WeightStore {
+        let store = WeightStore.random(expected: plan.weightTable, seed: seed)
+        for s in plan.steps where s.kind == .deconv && s.attributes.upsampler == "learned" {
+            guard let ref = s.weights.first(where: { $0.name.hasSuffix(".weight") }) else { continue }
+            switch s.attributes.initializer {
+            case "zeros":
+                store.set(ref.name, Tensor(shape: ref.shape))
+            case "bilinear" where ref.shape[0] == ref.shape[1] * (s.attributes.group ?? 1) && (s.attributes.group ?? 1) == 1:
+                store.set(ref.name, Tensor(shape: ref.shape, values: PreparedWeights.bilinear2D(kh: ref.shape[2], kw: ref.shape[3], channels: ref.shape[0])))
+            default:
+                break
+            }
+        }
+        return store
+    }
 }
 
 public enum WeightChecks {
