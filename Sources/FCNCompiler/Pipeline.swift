@@ -51,7 +51,8 @@ public enum Pipeline {
         let valid = ValidSizesPass().run(graph, limit: options.sizeLimit)
         let input = options.input ?? spec.input.size?.value ?? defaultInput
         guard let shapes = InferShapesPass(diagnostics: diagnostics).run(graph, input: input) else {
-            if let s0 = valid.smallest[0], let s1 = valid.smallest[1] {
+            // Say so only when the size asked for is below the smallest valid one (not for gaps or overflow).
+            if let s0 = valid.smallest[0], let s1 = valid.smallest[1], input.h < s0 || input.w < s1 {
                 diagnostics.add(Diagnostic(.note, .inputTooSmall, "the smallest input this network accepts is \(s0)x\(s1)", at: nil))
             }
             return nil
