@@ -174,6 +174,15 @@ final class ShapesTests: XCTestCase {
         }
     }
 
+    func testNonPositiveInputIsAnError() {
+        for size in [Pair(0), Pair(-5, 3), Pair(3, 0)] {
+            let (c, d) = FoundationFixtures.compile(FoundationFixtures.model("fcn8s"), input: size)
+            XCTAssertNil(c, "\(size)")
+            XCTAssertEqual(d.errors.map(\.id), [.inputTooSmall], FoundationFixtures.render(d))
+            XCTAssertEqual(d.errors.first?.location?.file, FoundationFixtures.model("fcn8s"))
+        }
+    }
+
     func testPoolRoundingRules() {
         // Caffe's ceil rounding with the "last window starts inside" correction, and floor.
         func pool(_ k: Int, _ s: Int, _ p: Int, _ rounding: Rounding = .ceil) -> Node {

@@ -17,6 +17,12 @@ public struct InferShapesPass {
         var ok = true
         for (id, n) in g.nodes.enumerated() {
             if n.op == .input {
+                // A library caller can ask for any Pair; a size below 1 would "compile" to empty
+                // or negative shapes.
+                guard input.h >= 1, input.w >= 1 else {
+                    diagnostics.error(.inputTooSmall, "input size \(input.h)x\(input.w) is not positive", at: n.location)
+                    return nil
+                }
                 shapes[id] = Shape(g.inputChannels, input.h, input.w)
                 continue
             }
