@@ -8,6 +8,8 @@ public final class MappingReader {
     private let diagnostics: Diagnostics
     private var seen: Set<String> = []
     private let pairs: [(key: YAMLNode, value: YAMLNode)]
+    /// Index of the first pair with each key: lookups are O(1), not a scan per key read.
+    private let index: [String: Int]
 
     /// nil (with a wrong-type error) when `node` is not a mapping.
     public init?(_ node: YAMLNode, context: String, diagnostics: Diagnostics) {
@@ -19,19 +21,22 @@ public final class MappingReader {
         self.context = context
         self.diagnostics = diagnostics
         self.pairs = pairs
+        var index: [String: Int] = [:]
+        for (i, p) in pairs.enumerated() { if let k = p.key.scalar, index[k] == nil { index[k] = i } }
+        self.index = index
     }
 
     public var keys: [String] { pairs.compactMap { $0.key.scalar } }
 
-    public func has(_ key: String) -> Bool { pairs.contains { $0.key.scalar == key } }
+    public func has(_ key: String) -> Bool { index[key] != nil }
 
     public func keyLocation(_ key: String) -> SourceLocation? {
-        pairs.first { $0.key.scalar == key }?.key.start
+        index[key].map { pairs[$0].key.start }
     }
 
     public func raw(_ key: String) -> YAMLNode? {
         seen.insert(key)
-        return pairs.first { $0.key.scalar == key }?.value
+        return index[key].map { pairs[$0].value }
     }
 
     public func markSeen(_ key: String) { seen.insert(key) }

@@ -53,15 +53,19 @@ public struct SpecFiles {
     /// Deep merge: `top`'s keys win; nested mappings merge.
     public static func merge(_ base: YAMLNode, over top: YAMLNode) -> YAMLNode {
         guard let b = base.mapping, let t = top.mapping else { return top }
+        // Key indexes keep the merge linear (a scan of `top` per base key was quadratic).
+        var topIndex: [String?: Int] = [:]
+        for (i, p) in t.enumerated() where topIndex[p.key.scalar] == nil { topIndex[p.key.scalar] = i }
+        let baseKeys = Set(b.map { $0.key.scalar })
         var out: [(key: YAMLNode, value: YAMLNode)] = []
         for (k, v) in b {
-            if let override = t.first(where: { $0.key.scalar == k.scalar }) {
-                out.append((override.key, merge(v, over: override.value)))
+            if let i = topIndex[k.scalar] {
+                out.append((t[i].key, merge(v, over: t[i].value)))
             } else {
                 out.append((k, v))
             }
         }
-        for (k, v) in t where !b.contains(where: { $0.key.scalar == k.scalar }) {
+        for (k, v) in t where !baseKeys.contains(k.scalar) {
             out.append((k, v))
         }
         return YAMLNode(.mapping(out), start: top.start, end: top.end)

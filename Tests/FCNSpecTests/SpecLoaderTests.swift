@@ -70,6 +70,28 @@ final class SpecLoaderTests: XCTestCase {
         XCTAssertEqual(s.backbone.map { URL(fileURLWithPath: $0.file).standardized.path }, fixture("tiny-backbone.yaml"))
     }
 
+    /// Merging stays linear in the number of keys (it scanned the child per base key).
+    func testLargeExtendsMergeIsFast() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-merge-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let n = 8000
+        try ("name: base\n" + (0..<n).map { "b\($0): {x: 1}\n" }.joined()).write(to: dir.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
+        try ("extends: base.yaml\n" + (0..<n).map { "\($0 % 2 == 0 ? "b" : "c")\($0): {y: 2}\n" }.joined())
+            .write(to: dir.appendingPathComponent("child.yaml"), atomically: true, encoding: .utf8)
+        let start = Date()
+        let d = Diagnostics()
+        let node = try XCTUnwrap(SpecFiles(diagnostics: d).readResolved(dir.appendingPathComponent("child.yaml").path))
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        let pairs = try XCTUnwrap(node.mapping)
+        XCTAssertEqual(pairs.count, 1 + n + n / 2, "name, every base key, the child's new keys")
+        XCTAssertEqual(node["b0"]?["x"]?.scalar, "1")
+        XCTAssertEqual(node["b0"]?["y"]?.scalar, "2", "deep merge of a key both files have")
+        XCTAssertNil(node["b1"]?["y"])
+        XCTAssertEqual(node["c1"]?["y"]?.scalar, "2")
+        XCTAssertEqual(pairs.last?.key.scalar, "c\(n - 1)", "the child's new keys come after the base's")
+    }
+
     func testExtendsCycle() throws {
         let (spec, d) = load(fixture("cycle-a.yaml"))
         XCTAssertNil(spec)
