@@ -18,10 +18,19 @@ public struct LayerReader {
         guard let node, let r = MappingReader(node, context: "defaults", diagnostics: diagnostics) else { return [:] }
         var out: [OpKind: YAMLNode] = [:]
         for key in r.keys {
-            guard let op = OpKind(rawValue: key), op != .input else { continue }
-            if let v = r.raw(key), v.mapping != nil { out[op] = v } else if let v = r.raw(key) {
+            guard let op = OpKind(rawValue: key), op != .input, let v = r.raw(key) else { continue }
+            guard let pairs = v.mapping else {
                 diagnostics.error(.wrongType, "defaults for '\(key)' must be a mapping, found \(v.kindName)", at: v.start)
+                continue
             }
+            // Checked here, once, against the kind's keys in OpKind's table; only known keys reach the layers.
+            let known = op.info.keys.filter { $0 != "relu" }
+            for (k, _) in pairs where !known.contains(k.scalar ?? "") {
+                let hint = Suggest.closest(k.scalar ?? "", in: known)
+                diagnostics.error(.unknownKey, "unknown key '\(k.scalar ?? "")' in defaults for '\(key)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
+                                  at: k.start, fix: hint.map { "write '\($0)'" })
+            }
+            out[op] = YAMLNode(.mapping(pairs.filter { known.contains($0.key.scalar ?? "") }), start: v.start, end: v.end)
         }
         r.finish(allowed: OpKind.writable.map(\.rawValue))
         return out
@@ -109,6 +118,15 @@ public struct LayerReader {
             }
         case .relu, .input:
             break
+        }
+        if !op.info.manyInputs, layer.inputs.count > 1 {
+            diagnostics.error(.badValue, "\(op.rawValue) '\(name)' reads one input, but 'from' lists \(layer.inputs.count)",
+                              at: r.keyLocation("from"), fix: op == .crop ? "name the layer to crop to in 'like'" : "add them first with a sum layer")
+        }
+        if op == .crop, let at = r.keyLocation("offset") {
+            r.markSeen("offset")
+            diagnostics.error(.unknownKey, "crop offsets are derived by fcngc from the layers' coordinate maps, never written; remove 'offset'",
+                              at: at, fix: "see `fcngc compile --explain-crops` for the offset it derives")
         }
         r.finish()
         return [layer] + extra

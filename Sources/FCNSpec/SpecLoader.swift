@@ -109,6 +109,9 @@ public struct SpecLoader {
         let up = r.int("upsample", min: 1)
         if up == nil, !r.has("upsample") { _ = r.require("upsample", "the upsampling factor of this step") }
         let skip = r.string("skip"), scale = r.double("scale"), kernel = r.int("kernel", min: 1)
+        if let scale, skip == nil {
+            diagnostics.error(.badValue, "'scale' multiplies a skip tap before it is scored, but this step has no 'skip'", at: scale.location)
+        }
         let initializer = r.choice("init", UpsampleInit.self, ["bilinear", "random", "zeros"]), learn = r.bool("learn")
         let step = up.map { up in
             HeadStep(location: node.start, upsample: up, skip: skip, scale: scale, kernel: kernel,

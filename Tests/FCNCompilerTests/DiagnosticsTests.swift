@@ -111,12 +111,12 @@ final class DiagnosticsTests: XCTestCase {
     func testCycle() throws {
         let d = expect("diag-cycle.yaml", ["4:12 cycle"])
         let e = try XCTUnwrap(first(d, .cycle))
-        XCTAssertEqual(e.message, "layers form a cycle: b -> c -> d")
+        XCTAssertEqual(e.message, "layers form a cycle: b -> c -> d -> b")
         XCTAssertEqual(e.notes.compactMap { $0.location?.line }, [5, 6])
     }
 
     func testGraphStageReportsEveryError() {
-        expect("diag-many-graph-errors.yaml", ["5:12 duplicate-layer", "6:40 unknown-layer", "7:44 unknown-layer"])
+        expect("diag-many-graph-errors.yaml", ["5:12 duplicate-layer", "6:40 unknown-layer", "7:26 unknown-layer"])
     }
 
     // MARK: Shapes

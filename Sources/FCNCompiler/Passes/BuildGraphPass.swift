@@ -110,11 +110,21 @@ public struct BuildGraphPass {
         var order: [Int] = [], done = Set<Int>()
         while order.count < n {
             guard let next = (0..<n).first(where: { !done.contains($0) && deps[$0].isSubset(of: done) }) else {
-                let stuck = (0..<n).filter { !done.contains($0) }
-                let first = stuck[0]
-                diagnostics.error(.cycle, "layers form a cycle: " + stuck.map { pending[$0].spec.name }.joined(separator: " -> "),
-                                  at: pending[first].spec.location,
-                                  notes: stuck.dropFirst().map { .init("'\(pending[$0].spec.name)' is on the cycle", at: pending[$0].spec.location) })
+                // Follow unfinished dependencies until a layer repeats: that loop is the cycle
+                // (other stuck layers only depend on it).
+                var path = [(0..<n).first { !done.contains($0) }!]
+                while let next = deps[path.last!].subtracting(done).sorted().first {
+                    if let start = path.firstIndex(of: next) { path = Array(path[start...]); break }
+                    path.append(next)
+                }
+                // Show it in data-flow order (each layer feeds the next), starting at the first in the spec.
+                path.reverse()
+                let first = path.firstIndex(of: path.min()!)!
+                path = Array(path[first...] + path[..<first])
+                let names = path.map { pending[$0].spec.name }
+                diagnostics.error(.cycle, "layers form a cycle: " + (names + [names[0]]).joined(separator: " -> "),
+                                  at: pending[path[0]].spec.location,
+                                  notes: path.dropFirst().map { .init("'\(pending[$0].spec.name)' is on the cycle", at: pending[$0].spec.location) })
                 return nil
             }
             order.append(next)
