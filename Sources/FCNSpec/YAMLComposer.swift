@@ -13,6 +13,9 @@ import CYAML
 public struct YAMLComposer {
     /// Maximum number of nodes a document may expand to, aliases included.
     public static let nodeBudget = 200_000
+    /// Maximum nesting of sequences and mappings. Specs nest a handful of levels; trees far
+    /// deeper overflowed the stack in the recursive walks (and teardown) of YAMLNode.
+    public static let maxDepth = 256
 
     public let file: String
     private let diagnostics: Diagnostics
@@ -97,6 +100,10 @@ public struct YAMLComposer {
                 let node = YAMLNode(.scalar(text, quoted: quoted), start: start, end: end)
                 if let a = s.anchor { st.anchors[String(cString: a)] = node }
                 guard push(node, &st) else { return nil }
+            case YAML_SEQUENCE_START_EVENT where st.stack.count >= Self.maxDepth,
+                 YAML_MAPPING_START_EVENT where st.stack.count >= Self.maxDepth:
+                diagnostics.error(.aliasBudget, "the document nests deeper than \(Self.maxDepth) levels; refusing", at: start)
+                return nil
             case YAML_SEQUENCE_START_EVENT:
                 let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
                 st.stack.append(Frame(mapping: false, start: start, anchor: anchor))

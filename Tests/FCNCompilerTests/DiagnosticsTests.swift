@@ -116,7 +116,7 @@ final class DiagnosticsTests: XCTestCase {
     }
 
     func testGraphStageReportsEveryError() {
-        expect("diag-many-graph-errors.yaml", ["5:12 duplicate-layer", "6:40 unknown-layer", "7:26 unknown-layer"])
+        expect("diag-many-graph-errors.yaml", ["5:12 duplicate-layer", "6:40 unknown-layer", "7:24 unknown-layer"])
     }
 
     // MARK: Shapes

@@ -186,6 +186,23 @@ final class YAMLComposerTests: XCTestCase {
         XCTAssertEqual(at(root?["xs"]?.sequence?.last), "60001:5")
     }
 
+    /// Deep nesting is refused before it can overflow the stack (100,000 levels used to crash).
+    func testNestingDepthLimit() throws {
+        let depth = YAMLComposer.maxDepth
+        // The root mapping plus depth - 1 sequences: accepted.
+        let ok = "a: " + String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1) + "\n"
+        let (root, d) = compose(ok)
+        XCTAssertFalse(d.hasErrors, DiagnosticPrinter(colour: false).render(d.all))
+        XCTAssertNotNil(root?["a"]?.sequence)
+        for n in [depth, 100_000] {
+            let text = "a: " + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "\n"
+            let (r, d) = compose(text)
+            XCTAssertNil(r)
+            XCTAssertEqual(d.errors.map(\.id), [.aliasBudget])
+            XCTAssertEqual(d.errors.first?.location?.description, "t.yaml:1:\(3 + depth)", "at the first bracket too deep")
+        }
+    }
+
     func testNodeBudgetWithoutAliases() throws {
         let items = (0..<(YAMLComposer.nodeBudget + 10)).map { "\($0 % 10)" }.joined(separator: ",")
         let start = Date()
