@@ -23,6 +23,7 @@ final class ModelRunner {
     let spec: String
     let choice: WeightChoice
     private var plans: [String: Plan] = [:]
+    private var compilations: [String: Compilation] = [:]
     private var executables: [String: Executable] = [:]
     private(set) var weights: WeightStore?
 
@@ -31,15 +32,23 @@ final class ModelRunner {
         self.choice = weights
     }
 
-    /// The plan at `size`; diagnostics go to stderr, and an error exits 1.
-    func plan(_ size: Pair) throws -> Plan {
-        let key = "\(size.h)x\(size.w)"
-        if let p = plans[key] { return p }
+    /// The analysed graph at `size` (nil: the spec's own example size); diagnostics go to stderr.
+    func compilation(_ size: Pair?) throws -> Compilation {
+        let key = size.map { "\($0.h)x\($0.w)" } ?? "spec"
+        if let c = compilations[key] { return c }
         let diagnostics = Diagnostics()
         let c = Pipeline.compile(spec, options: CompileOptions(input: size), diagnostics: diagnostics)
         try Terminal.report(diagnostics)
         guard let c else { throw CompilationFailed() }
-        let p = PlanPipeline.run(c)
+        compilations[key] = c
+        return c
+    }
+
+    /// The plan at `size`.
+    func plan(_ size: Pair) throws -> Plan {
+        let key = "\(size.h)x\(size.w)"
+        if let p = plans[key] { return p }
+        let p = PlanPipeline.run(try compilation(size))
         plans[key] = p
         return p
     }

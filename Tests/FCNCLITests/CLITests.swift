@@ -9,32 +9,11 @@ final class CLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let tiny = root.appendingPathComponent("Tests/FCNRuntimeTests/Fixtures/tiny-fcn.yaml").path
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    typealias Result = CLIProcess.Result
 
-    /// Runs the fcngc built next to this test bundle, in the package root.
     @discardableResult
     func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let here = Bundle(for: CLITests.self).bundleURL
-        let candidates = [here, here.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("fcngc") }
-        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("fcngc binary not found next to the tests: \(candidates.map(\.path))")
-        }
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = args
-        p.currentDirectoryURL = Self.root
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertNotEqual(p.terminationReason, .uncaughtSignal, "fcngc crashed: \(args)", file: file, line: line)
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try CLIProcess.run(args, file: file, line: line)
     }
 
     func tempDir() throws -> URL {

@@ -1,0 +1,103 @@
+// `fcngc verify SPEC (--weights W | --init random[:S]) [--input HxW]... [--batch N]`:
+// the same model, weights and input through fcngc and through ONNX Runtime. Exports the
+// model (dynamic size), makes a seeded random input, runs fcngc with every step's output
+// kept, then Scripts/onnx_verify.py (in the project's .venv) checks the export with
+// onnx.checker (full check), runs ONNX Runtime, and reports max|diff| / max|score|; above
+// the tolerance it names the first layer that diverges.
+
+import ArgumentParser
+import Foundation
+import FCNSpec
+import FCNCompiler
+import FCNRuntime
+import FCNONNX
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Cross-check fcngc against ONNX Runtime on the same weights and input.")
+
+    @Argument(help: "Model spec file.") var spec: String
+    @OptionGroup var weightOptions: WeightOptions
+    @Option(help: "Input size HxW; repeat it to run one (dynamic-size) export at several sizes (default: the spec's input.size, else 500x500).")
+    var input: [Pair] = []
+    @Option(help: "Images in the batch.") var batch: Int = 1
+    @Option(help: "Seed of the random input.") var seed: UInt64 = 1
+    @Option(help: "Largest accepted max|diff| / max|score|.") var tolerance: Double = 1e-4
+    @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python of the project, else python3).") var python: String?
+    @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
+    @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
+    var injectFault: String?
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
+        let fm = FileManager.default
+        let dir = keep ?? fm.temporaryDirectory.appendingPathComponent("fcngc-verify-\(UUID().uuidString)").path
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { if keep == nil { try? fm.removeItem(atPath: dir) } }
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        do {
+            let sizes = try input.isEmpty ? [runner.compilation(nil).input] : input
+            // The model, exported once for any size.
+            try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
+            var failed = false
+            for size in sizes {
+                let tag = "\(size.h)x\(size.w)"
+                // A seeded input, in the range of preprocessed images.
+                let plan = try runner.plan(size)
+                let x = Tensor(shape: [batch] + plan.input)
+                var rng = WeightRNG(seed: seed)
+                for i in 0..<x.count { x.pointer[i] = Float(rng.nextUniform() * 255 - 128) }
+                try NPY.write(x, to: path("input-\(tag).npy"))
+                // fcngc, every step's output kept as steps-HxW/<layer>.npy.
+                let exe = try runner.executable(size, batch: batch)
+                let order = Dictionary(plan.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+                let steps = path("steps-\(tag)")
+                try fm.createDirectory(atPath: steps, withIntermediateDirectories: true)
+                var failure: Error?
+                exe.observer = { _, step, out in
+                    let layer = step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
+                    if step.sources.contains(where: { $0.name == injectFault }) {
+                        var m: Float = 0
+                        for i in 0..<out.count { m = max(m, abs(out.pointer[i])) }
+                        for i in stride(from: 0, to: out.count, by: 7) { out.pointer[i] += 0.01 * max(m, 1) }
+                    }
+                    do { try NPY.write(out, to: (steps as NSString).appendingPathComponent(layer + ".npy")) } catch { failure = error }
+                }
+                let scores = try exe.run(x)
+                exe.observer = nil
+                if let failure { throw failure }
+                try NPY.write(scores, to: path("fcngc-\(tag).npy"))
+                Terminal.printError("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
+                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed = true }
+            }
+            if failed { throw ExitCode(1) }
+        } catch let e as RuntimeError {
+            Terminal.printError("error: \(e.message)")
+            throw ExitCode(1)
+        } catch is CompilationFailed {
+            throw ExitCode(1)
+        }
+    }
+
+    /// True when the script's checks passed.
+    func runPython(_ model: String, _ input: String, _ expected: String, _ steps: String) throws -> Bool {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("Scripts/onnx_verify.py").path
+        let venv = root.appendingPathComponent(".venv/bin/python").path
+        let py = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env")
+        var args = [script, model, input, expected, "--intermediates", steps, "--tolerance", String(tolerance)]
+        if python == nil, py == "/usr/bin/env" { args.insert("python3", at: 0) }
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw RuntimeError(file: script, "not found: run fcngc from its source checkout (the verifier script lives there)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: py)
+        p.arguments = args
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}
