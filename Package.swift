@@ -42,9 +42,9 @@ let package = Package(
             "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastFlags),
 
-        .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"]),
-        .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"]),
-        .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"]),
+        .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"], exclude: ["Fixtures"]),
+        .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"], exclude: ["Fixtures", "Golden"]),
+        .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
     ]
