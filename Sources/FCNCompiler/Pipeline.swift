@@ -5,6 +5,7 @@
 //   load spec      SpecLoader            YAML -> ModelSpec (FCNSpec)
 //   build graph    BuildGraphPass        ModelSpec -> Graph (head expanded, names resolved)
 //   channels       InferChannelsPass     channel counts, groups, sums, bilinear upsamplers
+//   warnings       WarnSuspiciousPass    legal but suspicious: holes, random upsamplers
 //   crop offsets   InferCropOffsetsPass  coordinate maps, every crop offset derived
 //   valid sizes    ValidSizesPass        smallest input, every size up to 4096 per axis
 //   shapes         InferShapesPass       every shape at the requested input size
@@ -41,6 +42,7 @@ public enum Pipeline {
         guard var graph = BuildGraphPass(diagnostics: diagnostics).run(spec), !diagnostics.hasErrors else { return nil }
         InferChannelsPass(diagnostics: diagnostics).run(&graph)
         if diagnostics.hasErrors { return nil }
+        WarnSuspiciousPass(diagnostics: diagnostics).run(graph)
         InferCropOffsetsPass(diagnostics: diagnostics).run(&graph)
         if diagnostics.hasErrors { return nil }
         return graph

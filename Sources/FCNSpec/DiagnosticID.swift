@@ -21,6 +21,7 @@ public enum DiagnosticID: String, Codable, Sendable, CaseIterable {
     case badKernel = "bad-kernel"
     case kernelTooLarge = "kernel-too-large"
     case channelMismatch = "channel-mismatch"
+    case sizeMismatch = "size-mismatch"
     case groupMismatch = "group-mismatch"
     case sizeOverflow = "size-overflow"
     case inputTooSmall = "input-too-small"

@@ -160,12 +160,15 @@ public enum Suggest {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var prev = Array(0...b.count)
+        var prev = Array(0...b.count), prevprev = prev
         for i in 1...a.count {
             var cur = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
                 cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                // A swap of two neighbours ('rbg' for 'rgb') counts as one edit.
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { cur[j] = Swift.min(cur[j], prevprev[j - 2] + 1) }
             }
+            prevprev = prev
             prev = cur
         }
         return prev[b.count]

@@ -191,7 +191,7 @@ final class DiagnosticsTests: XCTestCase {
 
     /// The shapes stage's crop check: the offsets are fine, the sizes are not (even inputs).
     func testCropTooSmall() throws {
-        let d = expect("diag-crop-too-small.yaml", ["8:12 crop-too-small"])
+        let d = expect("diag-crop-too-small.yaml", ["7:23 suspicious-value", "8:12 crop-too-small"])
         XCTAssertTrue(first(d, .cropTooSmall)?.message.contains("needs 9") ?? false)
         let (c, _) = FoundationFixtures.compile(FoundationFixtures.fixture("diag-crop-too-small.yaml"), input: Pair(17))
         XCTAssertEqual(c?.validSizes.gaps.first?.prefix(3), [2, 4, 6], "every even size fails")
@@ -235,6 +235,17 @@ final class DiagnosticsTests: XCTestCase {
 
     // MARK: Warnings
 
+    func testSizeMismatchInASum() throws {
+        let d = expect("diag-size-mismatch.yaml", ["8:11 size-mismatch"])
+        XCTAssertTrue(first(d, .sizeMismatch)?.message.contains("3x3x3") ?? false)
+    }
+
+    func testSuspiciousSpecsWarn() throws {
+        let d = expect("diag-suspicious.yaml", ["7:25 suspicious-value", "8:38 suspicious-value", "8:60 learned-upsampler"])
+        XCTAssertFalse(d.hasErrors)
+        XCTAssertEqual(first(d, .learnedUpsampler)?.fix, "write 'init: bilinear'")
+    }
+
     func testUnusedLayerWarning() throws {
         let d = expect("diag-unused-layer.yaml", ["5:12 unused-layer"])
         XCTAssertFalse(d.hasErrors)
@@ -259,10 +270,11 @@ final class DiagnosticsTests: XCTestCase {
             "unknown-layer", "cycle", "bad-kernel", "kernel-too-large", "channel-mismatch",
             "group-mismatch", "size-overflow", "input-too-small", "crop-offset-fraction",
             "crop-offset-negative", "crop-too-small", "scale-mismatch", "stride-mismatch", "unused-layer",
+            "size-mismatch", "suspicious-value", "learned-upsampler",
         ]
-        // Declared but never emitted by any stage (see the report): not-connected (unreachable with
-        // one input), suspicious-value and learned-upsampler (no code emits them yet).
-        let unreachable: Set<String> = ["not-connected", "suspicious-value", "learned-upsampler"]
+        // Declared but never emitted: not-connected is unreachable while a network has one input
+        // (every two layers share it as a common ancestor).
+        let unreachable: Set<String> = ["not-connected"]
         XCTAssertEqual(Set(DiagnosticID.allCases.map(\.rawValue)), exercised.union(unreachable))
     }
 }

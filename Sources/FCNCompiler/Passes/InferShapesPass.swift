@@ -44,7 +44,7 @@ public struct InferShapesPass {
             if n.op == .sum {
                 for j in n.inputs.dropFirst() {
                     if let s = shapes[j], s.h != inShape.h || s.w != inShape.w {
-                        diagnostics.error(.channelMismatch,
+                        diagnostics.error(.sizeMismatch,
                             "sum '\(n.name)' adds '\(g[n.inputs[0]].name)' (\(inShape)) and '\(g[j].name)' (\(s)) at input \(input.h)x\(input.w): spatial sizes differ",
                             at: n.location, fix: "crop the larger input like the smaller one")
                         failed = true
@@ -93,7 +93,7 @@ public struct InferShapesPass {
                 diagnostics.error(.kernelTooLarge,
                     "\(n.op.rawValue) '\(n.name)' has a kernel of \(extent) but its padded input \(axisName) is only \(padded) at input \(input.h)x\(input.w)",
                     at: n.at("kernel"), notes: [.init("its input is '\(g[n.inputs[0]].name)'", at: g[n.inputs[0]].location)],
-                    fix: "use a larger input (see 'smallest valid input' in `fcngc compile`), or pad more")
+                    fix: "use a larger input (`fcngc compile --emit layers` prints the smallest valid one), or pad more")
             }
         case .cropTooSmall(let size, let offset, let reference):
             let x = g[n.inputs[0]], r = g[n.like ?? 0]
