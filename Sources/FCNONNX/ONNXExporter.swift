@@ -101,14 +101,7 @@ public enum ONNXExporter {
     /// The `(C, C, kh, kw)` weights of a fixed bilinear upsampler: the 2-D bilinear kernel
     /// (outer product of the 1-D kernels of each axis) on the channel diagonal, zeros elsewhere.
     public static func bilinearDiagonal(channels c: Int, kernel: Pair) -> [Float] {
-        let ky = Kernels.bilinearKernel1D(kernel.h), kx = Kernels.bilinearKernel1D(kernel.w)
-        let plane = kernel.h * kernel.w
-        var w = [Float](repeating: 0, count: c * c * plane)
-        for ch in 0..<c {
-            let base = (ch * c + ch) * plane
-            for i in 0..<kernel.h { for j in 0..<kernel.w { w[base + i * kernel.w + j] = ky[i] * kx[j] } }
-        }
-        return w
+        Kernels.bilinearWeights(kernelH: kernel.h, kernelW: kernel.w, channels: c)
     }
 }
 

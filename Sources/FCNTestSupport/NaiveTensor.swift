@@ -39,19 +39,13 @@ public struct NaiveTensor: Equatable, Sendable {
     public func toTensor() -> Tensor { Tensor(shape: shape, values: values) }
 }
 
-/// SplitMix64: a tiny, seedable, reproducible generator.
+/// SplitMix64 (the runtime's WeightRNG) as a RandomNumberGenerator: seedable, reproducible.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var rng: WeightRNG
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { rng = WeightRNG(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { rng.next() }
 
     public mutating func nextFloat(in range: ClosedRange<Float>) -> Float {
         let unit = Float(next() >> 40) / Float(1 << 24)

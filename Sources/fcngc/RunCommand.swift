@@ -62,8 +62,7 @@ struct RunCommand: ParsableCommand {
 
     func runTensor(_ runner: ModelRunner, _ path: String) throws {
         let input = try NPY.read(path: path)
-        if let dumpSteps { try attachDump(runner, input, dumpSteps) }
-        let s = try timed { try runner.scores(input) }
+        let s = try compute(runner, input)
         if let scores { try NPY.write(s, to: scores) }
         if let output {
             guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
@@ -109,8 +108,7 @@ struct RunCommand: ParsableCommand {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }
         let input = try Images.preprocess(img, plan.preprocessing)
-        if let dumpSteps { try attachDump(runner, input, dumpSteps) }
-        let s = try timed { try runner.scores(input) }
+        let s = try compute(runner, input)
         if let scores { try NPY.write(s, to: scores) }
         let map = try labels(s)
         if let output { try LabelPNG.write(map, to: output) }
@@ -126,18 +124,10 @@ struct RunCommand: ParsableCommand {
         return LabelMap(width: s.w, height: s.h, labels: labels)
     }
 
-    /// Writes each step's output as DIR/<layer>.npy, named after the layer whose value it holds.
-    func attachDump(_ runner: ModelRunner, _ input: Tensor, _ dir: String) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
-        let order = Dictionary(exe.plan.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var failure: Error?
-        exe.observer = { _, step, out in
-            let layer = step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
-            do { try NPY.write(out, to: (dir as NSString).appendingPathComponent(layer + ".npy")) } catch { failure = error }
-        }
-        _ = try exe.run(input)
-        exe.observer = nil
-        if let failure { throw failure }
+    /// Scores for `input`: timed (with --repeat), or with every step written out (--dump-steps).
+    func compute(_ runner: ModelRunner, _ input: Tensor) throws -> Tensor {
+        guard let dumpSteps else { return try timed { try runner.scores(input) } }
+        guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
+        return try StepDump.run(try runner.executable(Pair(input.h, input.w), batch: input.n), input, to: dumpSteps)
     }
 }

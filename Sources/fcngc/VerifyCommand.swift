@@ -53,22 +53,8 @@ struct VerifyCommand: ParsableCommand {
                 try NPY.write(x, to: path("input-\(tag).npy"))
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
                 let exe = try runner.executable(size, batch: batch)
-                let order = Dictionary(plan.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
                 let steps = path("steps-\(tag)")
-                try fm.createDirectory(atPath: steps, withIntermediateDirectories: true)
-                var failure: Error?
-                exe.observer = { _, step, out in
-                    let layer = step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
-                    if step.sources.contains(where: { $0.name == injectFault }) {
-                        var m: Float = 0
-                        for i in 0..<out.count { m = max(m, abs(out.pointer[i])) }
-                        for i in stride(from: 0, to: out.count, by: 7) { out.pointer[i] += 0.01 * max(m, 1) }
-                    }
-                    do { try NPY.write(out, to: (steps as NSString).appendingPathComponent(layer + ".npy")) } catch { failure = error }
-                }
-                let scores = try exe.run(x)
-                exe.observer = nil
-                if let failure { throw failure }
+                let scores = try StepDump.run(exe, x, to: steps, perturb: injectFault)
                 try NPY.write(scores, to: path("fcngc-\(tag).npy"))
                 Terminal.printError("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
                 if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed = true }

@@ -143,4 +143,11 @@ public struct Plan: Codable, Sendable {
     }
 
     public var outputStep: Step? { steps.first { $0.value == outputValue } }
+
+    /// The spec layer whose value a step's output is: of its sources, the one that comes last
+    /// in graph order (conv1_1+relu1_1 holds relu1_1's value; fuse_pool4+score_pool4c holds fuse_pool4's).
+    public func outputLayer(of step: Step) -> String {
+        let order = Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
+    }
 }

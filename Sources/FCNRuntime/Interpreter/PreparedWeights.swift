@@ -19,7 +19,7 @@ struct PreparedWeights {
         case .conv, .deconv:
             if step.kind == .deconv, step.attributes.upsampler == "fixed-bilinear" {
                 let k = step.attributes.kernel ?? [1, 1], c = step.inputs[0].shape[0]
-                out.weight = Tensor(shape: [c, c, k[0], k[1]], values: bilinear2D(kh: k[0], kw: k[1], channels: c))
+                out.weight = Tensor(shape: [c, c, k[0], k[1]], values: Kernels.bilinearWeights(kernelH: k[0], kernelW: k[1], channels: c))
                 return out
             }
             for ref in step.weights {
@@ -40,16 +40,5 @@ struct PreparedWeights {
             break
         }
         return out
-    }
-
-    /// (C, C, kh, kw) with the separable bilinear kernel on the channel diagonal.
-    static func bilinear2D(kh: Int, kw: Int, channels: Int) -> [Float] {
-        let ky = Kernels.bilinearKernel1D(kh), kx = Kernels.bilinearKernel1D(kw)
-        var w = [Float](repeating: 0, count: channels * channels * kh * kw)
-        for c in 0..<channels {
-            let base = (c * channels + c) * kh * kw
-            for i in 0..<kh { for j in 0..<kw { w[base + i * kw + j] = ky[i] * kx[j] } }
-        }
-        return w
     }
 }

@@ -8,20 +8,16 @@ enum StepDispatch {
         let out = x.pointer(slot: s.slot)
         let n = x.batch
         let a = s.attributes
-        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0], dil = a.dilation ?? [1, 1]
+        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0]
         switch s.kind {
         case .conv:
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
-            let p = ConvParams(inChannels: s.inputs[0].shape[0], outChannels: s.shape[0], kernelH: k[0], kernelW: k[1],
-                               strideH: st[0], strideW: st[1], padH: pad[0], padW: pad[1],
-                               dilationH: dil[0], dilationW: dil[1], groups: a.group ?? 1)
+            let p = convParams(s)
             Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
                            params: p, relu: a.relu ?? false, output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
         case .deconv:
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
-            let p = ConvParams(inChannels: s.inputs[0].shape[0], outChannels: s.shape[0], kernelH: k[0], kernelW: k[1],
-                               strideH: st[0], strideW: st[1], padH: pad[0], padW: pad[1],
-                               dilationH: dil[0], dilationW: dil[1], groups: a.group ?? 1)
+            let p = convParams(s)
             Kernels.deconv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
                              params: p, outputWindow: s.outputWindow.map(outputWindow), output: out,
                              scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
@@ -56,6 +52,15 @@ enum StepDispatch {
         case .dropout:
             Kernels.cropCopy(input: x.window(s.inputs[0]), batch: n, output: out)
         }
+    }
+
+    /// Geometry of a conv or deconv step (channels: its input's and its output's).
+    static func convParams(_ s: Step) -> ConvParams {
+        let a = s.attributes
+        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0], dil = a.dilation ?? [1, 1]
+        return ConvParams(inChannels: s.inputs[0].shape[0], outChannels: s.shape[0], kernelH: k[0], kernelW: k[1],
+                          strideH: st[0], strideW: st[1], padH: pad[0], padW: pad[1],
+                          dilationH: dil[0], dilationW: dil[1], groups: a.group ?? 1)
     }
 
     static func outputWindow(_ w: Window) -> OutputWindow { OutputWindow(y0: w.y, x0: w.x, height: w.h, width: w.w) }

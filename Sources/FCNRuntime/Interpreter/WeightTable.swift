@@ -33,7 +33,7 @@ extension WeightStore: WeightSource {
             case "zeros":
                 store.set(ref.name, Tensor(shape: ref.shape))
             case "bilinear" where ref.shape[0] == ref.shape[1] * (s.attributes.group ?? 1) && (s.attributes.group ?? 1) == 1:
-                store.set(ref.name, Tensor(shape: ref.shape, values: PreparedWeights.bilinear2D(kh: ref.shape[2], kw: ref.shape[3], channels: ref.shape[0])))
+                store.set(ref.name, Tensor(shape: ref.shape, values: Kernels.bilinearWeights(kernelH: ref.shape[2], kernelW: ref.shape[3], channels: ref.shape[0])))
             default:
                 break
             }
@@ -48,7 +48,7 @@ public enum WeightChecks {
         var problems: [String] = []
         for ref in plan.fixedUpsamplerTable {
             guard let t = store[ref.name] else { continue }
-            let expected = PreparedWeights.bilinear2D(kh: ref.shape[2], kw: ref.shape[3], channels: ref.shape[0])
+            let expected = Kernels.bilinearWeights(kernelH: ref.shape[2], kernelW: ref.shape[3], channels: ref.shape[0])
             var worst: Float = 0
             for i in 0..<min(t.count, expected.count) { worst = max(worst, abs(t.pointer[i] - expected[i])) }
             if worst > 1e-5 {

@@ -83,11 +83,17 @@ extension Kernels {
 
     /// Dense (C, C, k, k) deconvolution weights with the 2-D bilinear kernel on the diagonal only.
     public static func bilinearWeights(kernel k: Int, channels: Int) -> [Float] {
-        let k1 = bilinearKernel1D(k)
-        var w = [Float](repeating: 0, count: channels * channels * k * k)
+        bilinearWeights(kernelH: k, kernelW: k, channels: channels)
+    }
+
+    /// Dense (C, C, kh, kw) weights: the separable bilinear kernel on the channel diagonal only
+    /// (class i feeds class i), as the reference FCN's upsamplers and pytorch-fcn's checkpoints hold them.
+    public static func bilinearWeights(kernelH kh: Int, kernelW kw: Int, channels: Int) -> [Float] {
+        let ky = bilinearKernel1D(kh), kx = bilinearKernel1D(kw)
+        var w = [Float](repeating: 0, count: channels * channels * kh * kw)
         for c in 0..<channels {
-            let base = (c * channels + c) * k * k
-            for i in 0..<k { for j in 0..<k { w[base + i * k + j] = k1[i] * k1[j] } }
+            let base = (c * channels + c) * kh * kw
+            for i in 0..<kh { for j in 0..<kw { w[base + i * kw + j] = ky[i] * kx[j] } }
         }
         return w
     }
