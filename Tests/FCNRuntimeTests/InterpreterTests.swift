@@ -102,6 +102,25 @@ final class InterpreterTests: XCTestCase {
         XCTAssertLessThan(maxRelativeError(a.toArray(), b.toArray()), 1e-5)
     }
 
+    func testFixedUpsamplerTensorsInAFileMustBeBilinear() throws {
+        let plan = PlanPipeline.run(try compile("tiny-fcn.yaml", Pair(20)))
+        let table = plan.fixedUpsamplerTable
+        XCTAssertEqual(table.map(\.name), ["upscore2.weight", "upscore_pool1.weight"])
+        let store = WeightStore.random(for: plan, seed: 1)
+        for ref in table {
+            store.set(ref.name, Tensor(shape: ref.shape, values: Kernels.bilinearWeights(kernelH: ref.shape[2], kernelW: ref.shape[3], channels: ref.shape[0])))
+        }
+        XCTAssertNoThrow(try WeightChecks.checkFixedUpsamplers(plan, store, file: "w.safetensors"))
+        let bad = Tensor(shape: table[1].shape, values: Kernels.bilinearWeights(kernelH: 4, kernelW: 4, channels: 5).map { $0 * 2 })
+        store.set(table[1].name, bad)
+        XCTAssertThrowsError(try WeightChecks.checkFixedUpsamplers(plan, store, file: "w.safetensors")) { e in
+            XCTAssertTrue("\(e)".contains("'upscore_pool1.weight' differs from the fixed bilinear kernel"), "\(e)")
+        }
+        // The learned upsampler (learn: true, init: bilinear by default) starts bilinear under --init random.
+        let learned = try XCTUnwrap(store["upscore_pool2.weight"])
+        XCTAssertEqual(learned.toArray(), Kernels.bilinearWeights(kernelH: 4, kernelW: 4, channels: 5))
+    }
+
     func testMissingAndMisshapenWeightsAreErrorsNotCrashes() throws {
         let plan = PlanPipeline.run(try compile("tiny-fcn.yaml", Pair(20)))
         XCTAssertThrowsError(try Executable(plan: plan, weights: DictionaryWeights(tensors: [:]))) { e in
