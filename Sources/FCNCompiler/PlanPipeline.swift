@@ -22,6 +22,9 @@ public enum PlanPipeline {
             assert(VerifyPlan.problems(plan).isEmpty, "after \(pass.name): \(VerifyPlan.problems(plan))")
         }
         plan.totals.macs = plan.steps.reduce(0) { $0 + $1.macs }
+        // Parameters the plan actually reads (dead layers' weights are not counted).
+        var seen = Set<String>()
+        plan.totals.params = plan.steps.flatMap(\.weights).filter { seen.insert($0.name).inserted }.reduce(0) { $0 + $1.shape.reduce(1, *) }
         return plan
     }
 }

@@ -170,8 +170,14 @@ private struct GraphBuilder {
         for n in g.nodes { usedNames.insert(n.name) }
         for id in g.nodes.indices { usedNames.formUnion(expectedWeights(id)) }
 
+        // Layers off every path to the output are not exported (fcngc does not compute them either).
+        var live = Set<NodeID>(), todo = [g.output]
+        while let id = todo.popLast() {
+            if live.insert(id).inserted { todo += g[id].inputs + (g[id].like.map { [$0] } ?? []) }
+        }
         for (id, n) in g.nodes.enumerated() {
             if n.op == .input { values[id] = options.inputName; continue }
+            guard live.contains(id) else { continue }
             // The node's own output value: the layer name, except the graph output ("score") and
             // layers whose name collides with the interface names.
             let isOutput = id == g.output
@@ -494,7 +500,7 @@ private struct GraphBuilder {
         model.producerName = "fcngc"
         model.producerVersion = options.producerVersion
         model.graph = graph
-        let layerValues = g.nodes.enumerated().filter { $0.element.op != .input }.map { (layer: $0.element.name, value: values[$0.offset]) }
+        let layerValues = g.nodes.enumerated().filter { $0.element.op != .input && !values[$0.offset].isEmpty }.map { (layer: $0.element.name, value: values[$0.offset]) }
         func meta(_ k: String, _ v: String) -> Onnx_StringStringEntryProto {
             var e = Onnx_StringStringEntryProto(); e.key = k; e.value = v; return e
         }

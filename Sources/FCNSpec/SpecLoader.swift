@@ -57,7 +57,7 @@ public struct SpecLoader {
         if let o = r.choice("order", InputSpec.ChannelOrder.self, ["rgb", "bgr"]) { input.order = o.value }
         if let m = r.doubles("mean") {
             input.mean = m
-            if m.count != 1, m.count != input.channels.value {
+            if !m.isEmpty, m.count != 1, m.count != input.channels.value {
                 diagnostics.error(.badValue, "'mean' has \(m.count) values but the input has \(input.channels.value) channels",
                                   at: r.keyLocation("mean"))
             }

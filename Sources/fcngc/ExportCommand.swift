@@ -56,7 +56,19 @@ extension ONNXExport {
     /// Compiles, loads weights, exports; prints the exporter's notes on stderr.
     static func write(_ runner: ModelRunner, input: Pair?, intermediates: Bool, batch: Int? = nil) throws -> Data {
         let c = try runner.compilation(input)
-        let store = try runner.loadWeights(for: try runner.plan(c.input))
+        let plan = try runner.plan(c.input)
+        // A protobuf file holds at most 2 GB; external data is not written.
+        let refs: [WeightRef] = plan.weightTable + plan.fixedUpsamplerTable
+        var bytes = 0
+        for ref in refs { bytes += ref.shape.reduce(4, *) }
+        let limit = (1 << 31) - (64 << 20)
+        if bytes > limit {
+            throw RuntimeError("the model's weights take \(Format.bytes(bytes)); an ONNX file holds at most 2 GB (external data is not supported)")
+        }
+        if input == nil, !c.validSizes.everySizeValid || c.validSizes.smallest != [1, 1] {
+            Terminal.printError("note: the export accepts any size, but fcngc accepts only: \(c.validSizes.summary); elsewhere ONNX's Slice clamps crops silently")
+        }
+        let store = try runner.loadWeights(for: plan)
         let export = try ONNXExporter.build(compilation: c, weights: ONNXTensorLookup { store[$0] },
                                             options: ONNXExportOptions(dynamic: input == nil, exposeIntermediates: intermediates, batch: batch))
         for note in export.notes { Terminal.printError("note: \(note)") }

@@ -32,15 +32,22 @@ final class ModelRunner {
         self.choice = weights
     }
 
-    /// The analysed graph at `size` (nil: the spec's own example size); diagnostics go to stderr.
+    private var reported = Set<String>()
+
+    /// The analysed graph at `size` (nil: the spec's own example size); diagnostics go to
+    /// stderr, each once however many sizes are compiled.
     func compilation(_ size: Pair?) throws -> Compilation {
         let key = size.map { "\($0.h)x\($0.w)" } ?? "spec"
         if let c = compilations[key] { return c }
-        let diagnostics = Diagnostics()
+        let diagnostics = Diagnostics(), fresh = Diagnostics()
         let c = Pipeline.compile(spec, options: CompileOptions(input: size), diagnostics: diagnostics)
-        try Terminal.report(diagnostics)
+        for d in diagnostics.all where reported.insert(DiagnosticPrinter(colour: false).render(d)).inserted || d.severity == .error {
+            fresh.add(d)
+        }
+        try Terminal.report(fresh)
         guard let c else { throw CompilationFailed() }
         compilations[key] = c
+        compilations["\(c.input.h)x\(c.input.w)"] = c
         return c
     }
 
@@ -60,7 +67,7 @@ final class ModelRunner {
         case .random(let seed):
             store = WeightStore.random(for: plan, seed: seed)
         case .file(let path):
-            store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.fixedUpsamplerTable)
+            store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.optionalWeightTable)
             try WeightChecks.checkFixedUpsamplers(plan, store, file: path)
         }
         weights = store

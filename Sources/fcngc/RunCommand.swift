@@ -30,6 +30,7 @@ struct RunCommand: ParsableCommand {
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
     }
 
     func run() throws {
@@ -95,6 +96,8 @@ struct RunCommand: ParsableCommand {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
                 failures += 1
+            } catch is CompilationFailed {
+                failures += 1   // its diagnostics are printed; go on with the other images
             }
         }
         progress.finish("\(files.count - failures) of \(files.count) images")
@@ -126,8 +129,10 @@ struct RunCommand: ParsableCommand {
 
     /// Scores for `input`: timed (with --repeat), or with every step written out (--dump-steps).
     func compute(_ runner: ModelRunner, _ input: Tensor) throws -> Tensor {
-        guard let dumpSteps else { return try timed { try runner.scores(input) } }
         guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
-        return try StepDump.run(try runner.executable(Pair(input.h, input.w), batch: input.n), input, to: dumpSteps)
+        // Compile, load weights and allocate before any timing starts.
+        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
+        if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
+        return try timed { try exe.run(input) }
     }
 }

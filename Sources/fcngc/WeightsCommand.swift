@@ -20,7 +20,7 @@ struct WeightsCommand: ParsableCommand {
         let plan = try runner.plan(Pair(64))
         if let check {
             do {
-                let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.fixedUpsamplerTable)
+                let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.optionalWeightTable)
                 try WeightChecks.checkFixedUpsamplers(plan, store, file: check)
                 print("\(check): ok, \(store.count) tensors, \(Format.grouped(store.parameterCount)) parameters")
             } catch let e as RuntimeError {

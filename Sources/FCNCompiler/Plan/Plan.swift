@@ -127,6 +127,8 @@ public struct Plan: Codable, Sendable {
     public var steps: [Step]
     public var slots: [Slot]
     public var fusion: [FusionDecision]
+    /// Weights of layers the plan does not compute (dead): accepted in a weights file, not needed.
+    public var unusedWeights: [WeightRef] = []
     public var memory: MemoryReport?
     public var totals: Totals
 

@@ -14,6 +14,7 @@ public enum DropDeadStepsPass {
         let dead = plan.steps.filter { !live.contains($0.value) }
         guard !dead.isEmpty else { return }
         plan.steps.removeAll { !live.contains($0.value) }
+        plan.unusedWeights += dead.flatMap(\.weights)
         for s in dead {
             plan.decide(name, [s.name], fused: true, "not computed: nothing on the way to the output reads it")
         }

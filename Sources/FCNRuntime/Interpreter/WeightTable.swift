@@ -20,6 +20,12 @@ extension Plan {
     }
 }
 
+extension Plan {
+    /// Tensors a weights file may hold without the plan needing them: fixed upsamplers (checked
+    /// to be bilinear) and the weights of layers the plan does not compute.
+    public var optionalWeightTable: [WeightRef] { fixedUpsamplerTable + unusedWeights }
+}
+
 extension WeightStore: WeightSource {
     public func tensor(named name: String) -> Tensor? { self[name] }
 
