@@ -3,6 +3,17 @@
 // kernels such as fc6, input channels, accumulated with beta = 1) are processed in tiles so the
 // caller-provided scratch stays within a byte budget. 1x1 stride-1 pad-0 convs multiply the
 // input directly without im2col. Weights are (C_out, C_in/group, kh, kw).
+//
+// Threads: OpenBLAS always runs single-threaded here and the kernel splits the work itself.
+// Letting OpenBLAS thread each tile's GEMM while im2col and bias/ReLU run on Dispatch workers
+// cost up to half the 2-thread throughput on a 2-vCPU machine: after every call OpenBLAS's
+// workers spin (sched_yield, up to ~0.1 s) and take a CPU from the Dispatch workers that follow.
+// With threads > 1 each worker owns a band of output rows and its slice of the scratch, and runs
+// im2col, GEMM and bias/ReLU on its own tiles without synchronising. Only when the weights are
+// much taller than a worker's tile (fc6) do the workers share one tile: im2col split by
+// channels, then the GEMM split by output channels, each worker adding bias/ReLU to its block.
+
+import Dispatch
 
 extension Kernels {
     /// Default im2col budget: 8 MB.
@@ -54,7 +65,8 @@ extension Kernels {
         precondition(input.channels == p.inChannels, "conv input has \(input.channels) channels, expected \(p.inChannels)")
         let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
-        applyBLASThreads(threads)
+        applyBLASThreads(1)
+        let workers = max(1, threads)
         let cinG = p.inChannels / p.groups, coutG = p.outChannels / p.groups
         let kSize = cinG * p.kernelH * p.kernelW
         let ohw = oh * ow
@@ -65,31 +77,79 @@ extension Kernels {
                     let a = weights + g * coutG * kSize
                     let c = output + (n * p.outChannels + g * coutG) * ohw
                     let b = input.plane(n, g * cinG)
+                    let gBias = bias.map { $0 + g * coutG }
                     if input.planesContiguous {
-                        sgemm(transA: false, transB: false, m: coutG, n: ohw, k: cinG, a: a, lda: kSize,
-                              b: b, ldb: input.planeStride, beta: 0, c: c, ldc: ohw)
+                        parallelGemm(m: coutG, n: ohw, k: cinG, a: a, lda: kSize, b: b, ldb: input.planeStride,
+                                     beta: 0, c: c, ldc: ohw, bias: gBias, relu: relu, threads: workers)
                     } else {
-                        for y in 0..<oh {
-                            sgemm(transA: false, transB: false, m: coutG, n: ow, k: cinG, a: a, lda: kSize,
-                                  b: b + y * input.rowStride, ldb: input.planeStride, beta: 0,
-                                  c: c + y * ow, ldc: ohw)
+                        let aBox = SendableBox(a), bBox = SendableBox(b), cBox = SendableBox(c)
+                        let biasBox = SendableBox(gBias)
+                        parallelChunks(oh, threads: workers) { rows in
+                            for y in rows {
+                                sgemm(transA: false, transB: false, m: coutG, n: ow, k: cinG, a: aBox.value, lda: kSize,
+                                      b: bBox.value + y * input.rowStride, ldb: input.planeStride, beta: 0,
+                                      c: cBox.value + y * ow, ldc: ohw)
+                            }
+                            biasRelu(cBox.value + rows.lowerBound * ow, planes: coutG, planeStride: ohw,
+                                     length: rows.count * ow, bias: biasBox.value, relu: relu, threads: 1)
                         }
                     }
-                    biasRelu(c, planes: coutG, planeStride: ohw, length: ohw,
-                             bias: bias.map { $0 + g * coutG }, relu: relu, threads: threads)
+                }
+            }
+            return
+        }
+
+        let unit = p.kernelH * p.kernelW * ow
+        precondition(scratchCapacity >= unit && scratch != nil,
+                     "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
+        let col = scratch!
+        // Each worker its own band of rows, unless the weights are much taller than a worker's tile
+        // (fc6: 4096 outputs on 128 pixels): every GEMM call repacks all of A, so there the
+        // workers share one tile and split the output channels instead.
+        let bandWorkers = min(workers, oh)
+        let own = convTiling(params: p, outHeight: (oh + bandWorkers - 1) / bandWorkers, outWidth: ow,
+                             capacity: scratchCapacity / bandWorkers)
+        if bandWorkers > 1 && own.rows >= 1 && coutG <= 4 * own.rows * ow {
+            let colBox = SendableBox(col), outBox = SendableBox(output)
+            let slice = scratchCapacity / bandWorkers
+            for n in 0..<batch {
+                for g in 0..<p.groups {
+                    let aBox = SendableBox(weights + g * coutG * kSize)
+                    let biasBox = SendableBox(bias.map { $0 + g * coutG })
+                    DispatchQueue.concurrentPerform(iterations: bandWorkers) { w in
+                        let myCol = colBox.value + w * slice
+                        let c0 = outBox.value + (n * p.outChannels + g * coutG) * ohw
+                        var r0 = oh * w / bandWorkers
+                        let r1 = oh * (w + 1) / bandWorkers
+                        while r0 < r1 {
+                            let tr = min(own.rows, r1 - r0)
+                            let c = c0 + r0 * ow
+                            var ch = 0
+                            while ch < cinG {
+                                let tc = min(own.channels, cinG - ch)
+                                im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
+                                       rows: tr, outWidth: ow, col: myCol, threads: 1)
+                                sgemm(transA: false, transB: false, m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
+                                      a: aBox.value + ch * p.kernelH * p.kernelW, lda: kSize,
+                                      b: myCol, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw)
+                                ch += tc
+                            }
+                            biasRelu(c, planes: coutG, planeStride: ohw, length: tr * ow, bias: biasBox.value,
+                                     relu: relu, threads: 1)
+                            r0 += tr
+                        }
+                    }
                 }
             }
             return
         }
 
         let tile = convTiling(params: p, outHeight: oh, outWidth: ow, capacity: scratchCapacity)
-        let unit = p.kernelH * p.kernelW * ow
-        precondition(tile.rows >= 1 && scratch != nil,
-                     "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
-        let col = scratch!
+        precondition(tile.rows >= 1, "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
         for n in 0..<batch {
             for g in 0..<p.groups {
                 let c0 = output + (n * p.outChannels + g * coutG) * ohw
+                let gBias = bias.map { $0 + g * coutG }
                 var r0 = 0
                 while r0 < oh {
                     let tr = min(tile.rows, oh - r0)
@@ -98,18 +158,44 @@ extension Kernels {
                     while ch < cinG {
                         let tc = min(tile.channels, cinG - ch)
                         im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
-                               rows: tr, outWidth: ow, col: col, threads: threads)
-                        sgemm(transA: false, transB: false, m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
-                              a: weights + g * coutG * kSize + ch * p.kernelH * p.kernelW, lda: kSize,
-                              b: col, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw)
+                               rows: tr, outWidth: ow, col: col, threads: workers)
+                        let last = ch + tc == cinG
+                        parallelGemm(m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
+                                     a: weights + g * coutG * kSize + ch * p.kernelH * p.kernelW, lda: kSize,
+                                     b: col, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw,
+                                     bias: last ? gBias : nil, relu: last && relu, threads: workers)
                         ch += tc
                     }
-                    biasRelu(c, planes: coutG, planeStride: ohw, length: tr * ow,
-                             bias: bias.map { $0 + g * coutG }, relu: relu, threads: threads)
                     r0 += tr
                 }
             }
         }
+    }
+
+    /// C (m x n, row-major) = A * B + beta * C, then bias/ReLU per row of C, split over `threads`
+    /// workers, each calling single-threaded OpenBLAS on its block of rows (when m >= n) or of
+    /// columns. Blocks are multiples of 16 so each worker keeps whole GEMM micro-tiles.
+    static func parallelGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                             c: UnsafeMutablePointer<Float>, ldc: Int,
+                             bias: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+        let splitRows = m >= n
+        let blocks = max(1, min(threads, (splitRows ? m : n) / 16))
+        let aBox = SendableBox(a), bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias)
+        let body: (Int) -> Void = { w in
+            let len = splitRows ? m : n
+            let lo = len * w / blocks / 16 * 16
+            let hi = w + 1 == blocks ? len : len * (w + 1) / blocks / 16 * 16
+            if hi <= lo { return }
+            let rows = splitRows ? lo..<hi : 0..<m, cols = splitRows ? 0..<n : lo..<hi
+            let cBlock = cBox.value + rows.lowerBound * ldc + cols.lowerBound
+            sgemm(transA: false, transB: false, m: rows.count, n: cols.count, k: k,
+                  a: aBox.value + rows.lowerBound * lda, lda: lda, b: bBox.value + cols.lowerBound, ldb: ldb,
+                  beta: beta, c: cBlock, ldc: ldc)
+            biasRelu(cBlock, planes: rows.count, planeStride: ldc, length: cols.count,
+                     bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu, threads: 1)
+        }
+        if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: body) }
     }
 
     /// Fills col (channels*kh*kw rows of rows*outWidth) for output rows [rowStart, rowStart+rows).
