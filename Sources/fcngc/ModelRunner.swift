@@ -82,11 +82,4 @@ final class ModelRunner {
         executables[key] = e
         return e
     }
-
-    /// Scores (N, classes, H, W) for an already preprocessed (N, C, H, W) tensor.
-    func scores(_ input: Tensor) throws -> Tensor {
-        guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
-        let exe = try executable(Pair(input.h, input.w), batch: input.n)
-        return try exe.run(input)
-    }
 }

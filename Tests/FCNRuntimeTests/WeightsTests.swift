@@ -9,7 +9,7 @@ final class WeightsTests: XCTestCase {
     override func setUpWithError() throws { dir = try IOTestFiles.makeScratchDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    func ref(_ name: String, _ shape: [Int]) -> WeightRef { WeightRef.make(name, shape) }
+    func ref(_ name: String, _ shape: [Int]) -> WeightRef { WeightRef(name: name, shape: shape) }
 
     lazy var table: [WeightRef] = [
         ref("conv1.weight", [4, 3, 3, 3]), ref("conv1.bias", [4]),
