@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libyaml-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev graphviz pkg-config)
+packages=(libyaml-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev graphviz pkg-config protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
