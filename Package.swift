@@ -37,9 +37,14 @@ let package = Package(
         .target(name: "FCNONNX", dependencies: [
             "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Proto/onnx-subset.proto"]),
+        // Caffe import: prototxt + caffemodel -> spec + safetensors (code generated from our own
+        // subset of caffe.proto), every written crop offset audited against the derived one.
+        .target(name: "FCNCaffe", dependencies: [
+            "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Proto/caffe-subset.proto"]),
         // Thin CLI, one file per subcommand.
         .executableTarget(name: "fcngc", dependencies: [
-            "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FCNRuntime", "FCNONNX", "FCNCaffe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastFlags),
 
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"], exclude: ["Fixtures"]),
@@ -47,5 +52,6 @@ let package = Package(
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
+        .testTarget(name: "FCNCaffeTests", dependencies: ["FCNCaffe", "FCNTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,147 @@
+// `fcngc import caffe`, start to end:
+//   read        prototxt (and caffemodel) with the generated caffe.proto subset
+//   import      Caffe layers -> ImportedNet (NetImporter, CaffeLayerMapping)
+//   audit       every written crop offset against the compiler's derivation (CropAudit)
+//   limits      what the spec language cannot express yet (SpecLimits)
+//   upsamplers  fixed bilinear or learned, from the caffemodel's blobs or the prototxt
+//   write spec  backbone + head if recognised, else an explicit graph (SpecWriter)
+//   verify      the spec, compiled in a scratch directory, must be the prototxt's net
+//   weights     blobs -> tensors the compiled plan reads, every shape checked
+//   output      weights, backbone file, spec; on any error nothing is left behind
+
+import Foundation
+import FCNSpec
+import FCNCompiler
+import FCNRuntime
+
+public struct CaffeImportOptions: Sendable {
+    public var prototxt: String
+    public var caffemodel: String?
+    public var output: String
+    public var weightsOutput: String?
+    /// Write the spec even where a written offset disagrees with the derived one.
+    public var acceptDerived = false
+    /// Preprocessing the prototxt does not carry (a deploy.prototxt has no mean).
+    public var mean: [Double]?
+    public var order = "bgr"
+    public var name: String?
+
+    public init(prototxt: String, output: String) {
+        self.prototxt = prototxt
+        self.output = output
+    }
+}
+
+public struct CaffeImportResult: Sendable {
+    public var audit: CropAudit
+    public var notes: [String]
+    /// Files written, in order.
+    public var written: [String]
+    /// "backbone backbones/vgg16.yaml, head with 3 steps" or "explicit graph of 40 layers".
+    public var form: String
+    public var compilation: Compilation
+}
+
+public enum CaffeImporter {
+    /// Runs the import. `auditReport` gets the audit table as soon as it exists, so it is
+    /// shown even when the import then fails.
+    public static func run(_ o: CaffeImportOptions, auditReport: (String) -> Void) throws -> CaffeImportResult {
+        let file = try CaffeNetFile.readPrototxt(o.prototxt)
+        var net = try NetImporter(file: file).run()
+        var notes = net.notes
+
+        let audit = CropAudit.run(net)
+        auditReport(audit.text(prototxt: o.prototxt))
+        if !audit.diagnostics.isEmpty { throw CaffeCompileFailed(diagnostics: audit.diagnostics) }
+        let bad = audit.disagreements
+        if !bad.isEmpty {
+            let errors = bad.map { r in
+                CaffeImportError(.offsetDisagrees,
+                    "crop '\(r.crop)' has offset \(CropAudit.show(r.written)) in the prototxt, but the coordinate maps give \(CropAudit.show(r.derived)) (derivation above)",
+                    at: r.location)
+            }
+            if !o.acceptDerived { throw CaffeImportErrors(errors: errors) }
+            notes += bad.map { "crop '\($0.crop)': the prototxt says \(CropAudit.show($0.written)); the spec, like every fcngc spec, uses the derived \(CropAudit.show($0.derived)) (--accept-derived)" }
+        }
+        let limits = SpecLimits.check(net)
+        if !limits.isEmpty { throw CaffeImportErrors(errors: limits) }
+
+        let weights = try o.caffemodel.map { CaffeWeights(try CaffeNetFile.readCaffemodel($0)) }
+        notes += try settleUpsamplersAndScales(&net, weights)
+
+        let outDir = URL(fileURLWithPath: o.output).deletingLastPathComponent().path
+        let base = URL(fileURLWithPath: o.output).deletingPathExtension().lastPathComponent
+        let writer = SpecWriter(net: net, name: o.name ?? base, input: specInput(net, o, &notes),
+                                header: ["Imported by `fcngc import caffe` from \(URL(fileURLWithPath: o.prototxt).lastPathComponent).",
+                                         "Crop offsets are derived by fcngc, never written (`fcngc compile --explain-crops`)."])
+        let staged = try StagedSpec.first(of: forms(net, outDir: outDir), writer: writer, net: net, audit: audit,
+                                          fileName: URL(fileURLWithPath: o.output).lastPathComponent,
+                                          input: net.inputs[0].size)
+        notes += staged.warnings
+
+        // Weights: every tensor the compiled plan reads.
+        var tensors: [(name: String, tensor: Tensor)] = []
+        var weightsPath: String?
+        if let weights {
+            let plan = PlanPipeline.run(staged.compilation)
+            tensors = try weights.tensors(for: plan.weightTable)
+            weightsPath = o.weightsOutput ?? (outDir as NSString).appendingPathComponent(base + ".safetensors")
+        }
+        let written = try OutputFiles.write(spec: (o.output, staged.text),
+                                            backbone: staged.backboneFile.map { ((outDir as NSString).appendingPathComponent($0.path), $0.text) },
+                                            weights: weightsPath.map { ($0, tensors) },
+                                            metadata: ["source": "fcngc import caffe", "caffemodel": o.caffemodel.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ""])
+        return CaffeImportResult(audit: audit, notes: notes, written: written, form: staged.form, compilation: staged.compilation)
+    }
+
+    /// Each deconvolution becomes a fixed bilinear upsampler or a learned one; each Scale takes
+    /// its caffemodel factor. Returns notes on what was assumed.
+    static func settleUpsamplersAndScales(_ net: inout ImportedNet, _ weights: CaffeWeights?) throws -> [String] {
+        var assumed: [String] = []
+        for i in net.layers.indices {
+            let l = net.layers[i]
+            switch l.op {
+            case .deconv:
+                let fixed: Bool
+                if let w = weights, let f = w.isFixedBilinear(l) {
+                    fixed = f
+                } else {
+                    fixed = l.frozen && !l.params.bias && l.params.group == 1
+                    if fixed { assumed.append(l.name) }
+                }
+                net.layers[i].params.upsampler = fixed ? .fixedBilinear : .learned
+            case .scale:
+                if let v = try weights?.scaleValue(l) { net.layers[i].params.value = v }
+            case .conv, .relu, .pool, .lrn, .dropout, .crop, .sum, .concat:
+                break
+            }
+        }
+        return assumed.isEmpty ? [] : ["fixed bilinear upsamplers assumed (lr_mult 0 in the prototxt, no caffemodel to check): \(assumed.joined(separator: ", "))"]
+    }
+
+    static func specInput(_ net: ImportedNet, _ o: CaffeImportOptions, _ notes: inout [String]) -> SpecInput {
+        let input = net.inputs[0]
+        var mean = o.mean ?? net.preprocessing?.mean
+        let scale = net.preprocessing?.scale
+        // Caffe computes (x - mean) * scale; a spec computes x * scale - mean.
+        if let s = scale, let m = mean, o.mean == nil { mean = m.map { CaffeLayerMapping.decimal(Float($0 * s)) } }
+        if let p = net.preprocessing, o.mean == nil, p.mean != nil { notes.append("mean from the \(p.source)") }
+        if mean == nil { notes.append("the prototxt carries no mean: none written (give --mean B,G,R to set one)") }
+        if input.channels == nil { notes.append("the prototxt does not say how many channels '\(input.name)' has: 3 written") }
+        return SpecInput(channels: input.channels ?? 3, order: o.order, mean: mean, scale: scale, size: input.size)
+    }
+
+    /// The forms to try, best first: the shipped backbone (+ head) if it is there, then a plain graph.
+    static func forms(_ net: ImportedNet, outDir: String) throws -> [SpecForm] {
+        var out: [SpecForm] = []
+        if let (entry, names) = try BackboneMatcher.match(net) {
+            let beside = (outDir as NSString).appendingPathComponent(entry.file)
+            let existing = FileManager.default.contents(atPath: beside).map { String(decoding: $0, as: UTF8.self) }
+            var form = SpecForm(backbone: entry, inlineBackbone: existing != nil && existing != entry.text + "\n", backboneLayers: names)
+            form.head = HeadRecognizer(net: net, backbone: names).recognize()
+            out.append(form)
+        }
+        out.append(SpecForm())
+        return out
+    }
+}
