@@ -69,7 +69,7 @@ public enum CaffeImporter {
         let weights = try o.caffemodel.map { CaffeWeights(try CaffeNetFile.readCaffemodel($0)) }
         notes += try settleUpsamplersAndScales(&net, weights)
 
-        let outDir = URL(fileURLWithPath: o.output).deletingLastPathComponent().path
+        let outDir = (o.output as NSString).deletingLastPathComponent   // "" for the current directory
         let base = URL(fileURLWithPath: o.output).deletingPathExtension().lastPathComponent
         let writer = SpecWriter(net: net, name: o.name ?? base, input: specInput(net, o, &notes),
                                 header: ["Imported by `fcngc import caffe` from \(URL(fileURLWithPath: o.prototxt).lastPathComponent).",
@@ -135,7 +135,7 @@ public enum CaffeImporter {
     static func forms(_ net: ImportedNet, outDir: String) throws -> [SpecForm] {
         var out: [SpecForm] = []
         if let (entry, names) = try BackboneMatcher.match(net) {
-            let beside = (outDir as NSString).appendingPathComponent(entry.file)
+            let beside = ((outDir.isEmpty ? "." : outDir) as NSString).appendingPathComponent(entry.file)
             let existing = FileManager.default.contents(atPath: beside).map { String(decoding: $0, as: UTF8.self) }
             var form = SpecForm(backbone: entry, inlineBackbone: existing != nil && existing != entry.text + "\n", backboneLayers: names)
             form.head = HeadRecognizer(net: net, backbone: names).recognize()

@@ -81,7 +81,7 @@ public struct CropAudit: Sendable {
     /// The audit table, then the derivation of every offset that disagrees.
     public func text(prototxt: String) -> String {
         guard !rows.isEmpty else { return "crop offsets: \(prototxt) has no Crop layers\n" }
-        var t = TextTable(["crop", "crops", "to the size of", "prototxt", "derived", ""], rightAligned: [3, 4])
+        var t = TextTable(["crop", "crops", "to the size of", "prototxt", "derived", "check"], rightAligned: [3, 4])
         for r in rows {
             t.add([r.crop, r.cropped, r.reference, Self.show(r.written), Self.show(r.derived),
                    r.derived == nil ? "NOT DERIVABLE" : (r.agrees ? "agrees" : "DISAGREES")])
