@@ -46,6 +46,11 @@ public enum CaffeImporter {
     /// Runs the import. `auditReport` gets the audit table as soon as it exists, so it is
     /// shown even when the import then fails.
     public static func run(_ o: CaffeImportOptions, auditReport: (String) -> Void) throws -> CaffeImportResult {
+        let outDir = (o.output as NSString).deletingLastPathComponent   // "" for the current directory
+        var isDir: ObjCBool = false
+        guard outDir.isEmpty || (FileManager.default.fileExists(atPath: outDir, isDirectory: &isDir) && isDir.boolValue) else {
+            throw CaffeImportError(.io, "cannot write the output: directory '\(outDir)' does not exist", file: o.output)
+        }
         let file = try CaffeNetFile.readPrototxt(o.prototxt)
         var net = try NetImporter(file: file).run()
         var notes = net.notes
@@ -69,7 +74,6 @@ public enum CaffeImporter {
         let weights = try o.caffemodel.map { CaffeWeights(try CaffeNetFile.readCaffemodel($0)) }
         notes += try settleUpsamplersAndScales(&net, weights)
 
-        let outDir = (o.output as NSString).deletingLastPathComponent   // "" for the current directory
         let base = URL(fileURLWithPath: o.output).deletingPathExtension().lastPathComponent
         let writer = SpecWriter(net: net, name: o.name ?? base, input: specInput(net, o, &notes),
                                 header: ["Imported by `fcngc import caffe` from \(URL(fileURLWithPath: o.prototxt).lastPathComponent).",

@@ -50,7 +50,7 @@ struct ImportCaffeCommand: ParsableCommand {
         o.order = order
         o.name = name
         do {
-            let r = try CaffeImporter.run(o) { print($0) }
+            let r = try CaffeImporter.run(o) { print($0); fflush(stdout) }
             for n in r.notes { Terminal.printError("note: \(n)") }
             print("wrote \(r.written.joined(separator: ", ")): \(r.form); input \(r.compilation.input.h)x\(r.compilation.input.w) -> output \(r.compilation.shapes[r.compilation.graph.output])")
         } catch let e as CaffeImportError {
