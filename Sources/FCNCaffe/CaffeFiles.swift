@@ -120,7 +120,10 @@ public struct CaffeNetFile: Sendable {
             case .truncated: return "the file ends in the middle of a message (truncated?)"
             case .malformedProtobuf: return "malformed protobuf data"
             case .messageDepthLimit: return "messages nested too deeply"
-            default: return "\(e)"
+            case .trailingGarbage: return "data after the end of the message"
+            case .invalidUTF8: return "invalid UTF-8 in a string"
+            case .missingRequiredFields: return "required fields missing"
+            case .internalExtensionError: return "an internal swift-protobuf error"
             }
         default:
             return "\(error)"
