@@ -12,6 +12,7 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 public struct CaffeImportOptions: Sendable {
@@ -114,6 +115,7 @@ public enum CaffeImporter {
                     if fixed { assumed.append(l.name) }
                 }
                 net.layers[i].params.upsampler = fixed ? .fixedBilinear : .learned
+                net.layers[i].params.learn = !fixed
             case .scale:
                 if let v = try weights?.scaleValue(l) { net.layers[i].params.value = v }
             case .conv, .relu, .pool, .lrn, .dropout, .crop, .sum, .concat:

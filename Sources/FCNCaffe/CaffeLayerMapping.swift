@@ -75,7 +75,7 @@ enum CaffeLayerMapping {
             p.dilation = try pair(l, "dilation", c.dilation, h: nil, w: nil, default: 1)
             p.group = Int(c.group)
             p.bias = c.biasTerm
-            if op == .deconv { p.initializer = .bilinear; p.upsampler = .learned }
+            if op == .deconv { p.initializer = .bilinear; p.upsampler = .learned; p.learn = true }
         case .pool:
             let c = q.poolingParam
             guard !c.globalPooling else { throw setting(l, "global_pooling", "pools globally") }

@@ -8,6 +8,7 @@
 
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct CaffeWeights {

@@ -26,7 +26,7 @@ struct NodeSignature: Equatable, CustomStringConvertible {
         case .lrn: s += " size \(p.lrnSize) alpha \(p.alpha) beta \(p.beta) k \(p.lrnK)"
         case .input, .relu, .dropout, .crop, .sum: break
         }
-        if let u = p.upsampler { s += " \(u.rawValue)" }
+        if let u = p.upsampler { s += " \(u.rawValue) (learn \(p.learn), init \(p.initializer?.rawValue ?? "-"))" }
         return s
     }
 }

@@ -7,6 +7,7 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 /// A scratch directory, removed when the value is released.
@@ -35,8 +36,10 @@ enum BackboneMatcher {
             _ = try scratch.write(entry.text + "\n", to: entry.file)
             let model = try scratch.write("name: probe\nbackbone: \(entry.file)\n", to: "probe.yaml")
             let diagnostics = Diagnostics()
-            guard let spec = SpecLoader(diagnostics: diagnostics).load(model),
-                  let graph = Pipeline.analyse(spec, diagnostics: diagnostics) else { continue }
+            var options = CompileOptions()
+            options.sizeLimit = 16
+            guard let spec = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).load(model),
+                  let graph = Pipeline.analyse(spec, options: options, diagnostics: diagnostics)?.graph else { continue }
             let want = GraphSignature.of(graph)
             guard want.allSatisfy({ have[$0.key] == $0.value }) else { continue }
             let names = Set(graph.nodes.dropFirst().map(\.name)).intersection(net.layers.map(\.name))
