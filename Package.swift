@@ -37,10 +37,11 @@ let package = Package(
         .target(name: "FCNONNX", dependencies: [
             "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Proto/onnx-subset.proto"]),
-        // Thin CLI, one file per subcommand.
+        // Thin CLI, one file per subcommand. `verify`'s Python side ships as a resource (a
+        // bundle beside the binary), so a copied or installed fcngc finds it.
         .executableTarget(name: "fcngc", dependencies: [
             "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fastFlags),
+        ], resources: [.copy("Resources/onnx_verify.py")], swiftSettings: fastFlags),
 
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"], exclude: ["Fixtures", "Golden"]),

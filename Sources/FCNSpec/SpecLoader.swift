@@ -20,7 +20,8 @@ public struct SpecLoader {
         guard let r = MappingReader(root, context: "the model", diagnostics: diagnostics) else { return nil }
         r.markSeen("extends")
         let name = r.string("name")?.value ?? Self.stem(file)
-        let input = readInput(r.raw("input"), at: root.start)
+        var input = readInput(r.raw("input"), at: root.start)
+        input.location = r.keyLocation("input")
         var spec = ModelSpec(name: name, file: file, location: root.start, input: input)
         spec.classes = r.int("classes", min: 1)
         if let b = r.raw("backbone") {

@@ -73,6 +73,8 @@ public struct InputSpec: Sendable {
     public var scale: Double = 1
     /// The example size `fcngc compile` uses when `--input` is not given.
     public var size: Located<Pair>?
+    /// The `input:` key (nil when the spec has none): where diagnostics about the input point.
+    public var location: SourceLocation?
 }
 
 /// Defaults for the upsamplers of a classic head.

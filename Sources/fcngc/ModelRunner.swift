@@ -35,7 +35,7 @@ final class ModelRunner {
     private var reported = Set<String>()
 
     /// The analysed graph at `size` (nil: the spec's own example size); diagnostics go to
-    /// stderr, each once however many sizes are compiled.
+    /// stderr, each once however many sizes are compiled. Throws CompilationFailed on an error.
     func compilation(_ size: Pair?) throws -> Compilation {
         let key = size.map { "\($0.h)x\($0.w)" } ?? "spec"
         if let c = compilations[key] { return c }
@@ -44,8 +44,10 @@ final class ModelRunner {
         for d in diagnostics.all where reported.insert(DiagnosticPrinter(colour: false).render(d)).inserted || d.severity == .error {
             fresh.add(d)
         }
-        try Terminal.report(fresh)
-        guard let c else { throw CompilationFailed() }
+        // Printed, not thrown as an exit code: a caller running many images goes on after
+        // a size that does not compile.
+        Terminal.printDiagnostics(fresh)
+        guard let c, !diagnostics.hasErrors else { throw CompilationFailed() }
         compilations[key] = c
         compilations["\(c.input.h)x\(c.input.w)"] = c
         return c

@@ -95,18 +95,25 @@ struct RunCommand: ParsableCommand {
             } catch let e as RuntimeError {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
-                failures += 1
-            } catch is CompilationFailed {
-                failures += 1   // its diagnostics are printed; go on with the other images
+                failures += 1   // go on with the other images
             }
         }
-        progress.finish("\(files.count - failures) of \(files.count) images")
-        if failures > 0 { throw ExitCode(1) }
+        guard failures == 0 else {
+            progress.clear()
+            Terminal.printError("error: \(failures) of \(files.count) images failed; the other \(files.count - failures) were written")
+            throw ExitCode(1)
+        }
+        progress.finish("\(files.count) of \(files.count) images")
     }
 
     func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
         let img = try Images.read(path: path)
-        let plan = try runner.plan(Pair(img.height, img.width))
+        let plan: Plan
+        do {
+            plan = try runner.plan(Pair(img.height, img.width))
+        } catch is CompilationFailed {
+            throw RuntimeError(file: path, "the model does not compile at this image's size, \(img.height)x\(img.width) (errors above)")
+        }
         guard plan.input[0] == 3 else {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }

@@ -26,9 +26,14 @@ enum Terminal {
 
     /// Prints collected diagnostics; throws exit code 1 if any is an error.
     static func report(_ diagnostics: Diagnostics) throws {
+        printDiagnostics(diagnostics)
+        if diagnostics.hasErrors { throw ExitCode(1) }
+    }
+
+    /// Prints collected diagnostics (sorted by file and line) on stderr.
+    static func printDiagnostics(_ diagnostics: Diagnostics) {
         let printer = DiagnosticPrinter(colour: stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if !diagnostics.all.isEmpty { printError(printer.render(diagnostics.all)) }
-        if diagnostics.hasErrors { throw ExitCode(1) }
     }
 }
 

@@ -1,7 +1,8 @@
 // `fcngc verify SPEC (--weights W | --init random[:S]) [--input HxW]... [--batch N]`:
 // the same model, weights and input through fcngc and through ONNX Runtime. Exports the
 // model (dynamic size), makes a seeded random input, runs fcngc with every step's output
-// kept, then Scripts/onnx_verify.py (in the project's .venv) checks the export with
+// kept, then onnx_verify.py (a resource of this executable, run by the .venv/bin/python of
+// the working directory if there is one, else python3 or --python) checks the export with
 // onnx.checker (full check), runs ONNX Runtime, and reports max|diff| / max|score|; above
 // the tolerance it names the first layer that diverges.
 
@@ -22,7 +23,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Images in the batch.") var batch: Int = 1
     @Option(help: "Seed of the random input.") var seed: UInt64 = 1
     @Option(help: "Largest accepted max|diff| / max|score|.") var tolerance: Double = 1e-4
-    @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python of the project, else python3).") var python: String?
+    @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python in the current directory, else python3).") var python: String?
     @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
     @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
     var injectFault: String?
@@ -39,6 +40,7 @@ struct VerifyCommand: ParsableCommand {
         defer { if keep == nil { try? fm.removeItem(atPath: dir) } }
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         do {
+            _ = try VerifierScript.path()   // before any work: a binary without its resources says so first
             let sizes = try input.isEmpty ? [runner.compilation(nil).input] : input
             // The model, exported once for any size.
             try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
@@ -70,15 +72,11 @@ struct VerifyCommand: ParsableCommand {
 
     /// True when the script's checks passed.
     func runPython(_ model: String, _ input: String, _ expected: String, _ steps: String) throws -> Bool {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("Scripts/onnx_verify.py").path
-        let venv = root.appendingPathComponent(".venv/bin/python").path
+        let script = try VerifierScript.path()
+        let venv = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         let py = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env")
         var args = [script, model, input, expected, "--intermediates", steps, "--tolerance", String(tolerance)]
         if python == nil, py == "/usr/bin/env" { args.insert("python3", at: 0) }
-        guard FileManager.default.fileExists(atPath: script) else {
-            throw RuntimeError(file: script, "not found: run fcngc from its source checkout (the verifier script lives there)")
-        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: py)
         p.arguments = args

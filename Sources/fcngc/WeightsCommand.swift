@@ -17,7 +17,8 @@ struct WeightsCommand: ParsableCommand {
 
     func run() throws {
         let runner = ModelRunner(spec: spec, weights: .random(0))
-        let plan = try runner.plan(Pair(64))
+        let plan: Plan
+        do { plan = try runner.plan(Pair(64)) } catch is CompilationFailed { throw ExitCode(1) }
         if let check {
             do {
                 let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.optionalWeightTable)

@@ -23,11 +23,24 @@ final class CLITests: XCTestCase {
         return d
     }
 
+    /// A missing binary is an error saying how to build it, not a skip that would pass CI.
+    func testMissingBinaryFailsInsteadOfSkipping() throws {
+        let empty = try tempDir()
+        XCTAssertThrowsError(try CLIProcess.binary(in: [empty])) { error in
+            XCTAssertFalse(error is XCTSkip, "a missing binary must not skip")
+            XCTAssertTrue("\(error)".contains(empty.appendingPathComponent("fcngc").path), "\(error)")
+            XCTAssertTrue("\(error)".contains("swift build --build-tests"), "\(error)")
+        }
+        XCTAssertNoThrow(try CLIProcess.binary())
+    }
+
     func testCompileJSONHasTheReferenceOffsets() throws {
         for (model, offsets) in [("fcn32s", ["score": 19]), ("fcn16s", ["score_pool4c": 5, "score": 27]),
                                  ("fcn8s", ["score_pool4c": 5, "score_pool3c": 9, "score": 31]), ("fcn-alexnet", ["score": 18])] {
             let r = try fcngc("compile", "Models/\(model).yaml", "--emit", "json")
             XCTAssertEqual(r.status, 0, r.stderr)
+            // Locations keep the path as typed: a relative spec gives a plan with no absolute paths.
+            XCTAssertFalse(r.stdout.contains(Self.root.path), "no absolute paths in \(model)")
             let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             XCTAssertEqual(obj["input"] as? [Int], [3, 500, 500])
             let layers = obj["layers"] as! [[String: Any]]

@@ -26,6 +26,39 @@ final class VerifyTests: XCTestCase {
         }
     }
 
+    /// The binary and its resource bundle copied elsewhere and run from an empty directory
+    /// (no Models/, Scripts/ or .venv there): `verify` uses the script of the copied bundle
+    /// (marked here so the output shows which one ran). Without the bundle it stops with a
+    /// clear error naming where it looked, and no crash.
+    func testCopiedBinaryVerifiesWithItsOwnResources() throws {
+        try requireVenv()
+        let built = try CLIProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-installed-\(UUID().uuidString)")
+        let bin = dir.appendingPathComponent("bin"), work = dir.appendingPathComponent("work")
+        for d in [bin, work] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bundle = "fcngc_fcngc.resources"
+        try FileManager.default.copyItem(at: built, to: bin.appendingPathComponent("fcngc"))
+        try FileManager.default.copyItem(at: built.deletingLastPathComponent().appendingPathComponent(bundle), to: bin.appendingPathComponent(bundle))
+        let script = bin.appendingPathComponent("\(bundle)/onnx_verify.py")
+        let original = try String(contentsOf: script, encoding: .utf8)
+        try original.replacingOccurrences(of: "\nimport ", with: "\nprint('verifier from the copied bundle')\nimport ", options: [], range: original.range(of: "\nimport "))
+            .write(to: script, atomically: true, encoding: .utf8)
+        let args = ["verify", CLITests.tiny, "--init", "random:3", "--input", "24x20",
+                    "--python", CLITests.root.appendingPathComponent(".venv/bin/python").path]
+
+        let r = try CLIProcess.run(binary: bin.appendingPathComponent("fcngc"), args, in: work)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("verifier from the copied bundle"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("check_model(full_check=True): ok"), r.stdout)
+
+        try FileManager.default.removeItem(at: bin.appendingPathComponent(bundle))
+        let missing = try CLIProcess.run(binary: bin.appendingPathComponent("fcngc"), args, in: work)
+        XCTAssertEqual(missing.status, 1, missing.stdout + missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("error: \(script.path): not found"), missing.stderr)
+        XCTAssertFalse(missing.stdout.contains("check_model"), missing.stdout)
+    }
+
     func testInjectedFaultIsCaughtAndLocated() throws {
         try requireVenv()
         let r = try CLIProcess.run(["verify", "Models/fcn16s.yaml", "--init", "random:1", "--input", "48x40", "--inject-fault", "fuse_pool4"])

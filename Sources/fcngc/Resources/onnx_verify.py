@@ -2,7 +2,7 @@
 """Check an fcngc ONNX export and compare onnxruntime's scores with fcngc's.
 
 Usage:
-  Scripts/onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--intermediates DIR]
+  onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--intermediates DIR]
                          [--tolerance 1e-4] [--expect-shape N,C,H,W] [--save DIR] [--quiet]
 
   MODEL.onnx       written by fcngc's ONNX exporter (dynamic or fixed size)
