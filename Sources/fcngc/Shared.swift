@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 extension Pair: ExpressibleByArgument {
     /// "500", "500x375" (height x width).
@@ -30,7 +31,8 @@ enum Terminal {
         if diagnostics.hasErrors { throw ExitCode(1) }
     }
 
-    /// Prints collected diagnostics (sorted by file and line) on stderr.
+    /// Prints collected diagnostics on stderr, sorted by file and line (colour only on a
+    /// terminal, and not under NO_COLOR).
     static func printDiagnostics(_ diagnostics: Diagnostics) {
         let printer = DiagnosticPrinter(colour: stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if !diagnostics.all.isEmpty { printError(printer.render(diagnostics.all)) }
