@@ -30,6 +30,7 @@ struct RunCommand: ParsableCommand {
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
     }
 

@@ -42,7 +42,7 @@ struct VerifyCommand: ParsableCommand {
             let sizes = try input.isEmpty ? [runner.compilation(nil).input] : input
             // The model, exported once for any size.
             try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
-            var failed = false
+            var failed: [String] = []
             for size in sizes {
                 let tag = "\(size.h)x\(size.w)"
                 // A seeded input, in the range of preprocessed images.
@@ -56,10 +56,15 @@ struct VerifyCommand: ParsableCommand {
                 let steps = path("steps-\(tag)")
                 let scores = try StepDump.run(exe, x, to: steps, perturb: injectFault)
                 try NPY.write(scores, to: path("fcngc-\(tag).npy"))
-                Terminal.printError("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
-                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed = true }
+                // The report is one stream, stdout: this header, then the script's lines for this size.
+                print("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
+                fflush(stdout)
+                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed.append(tag) }
             }
-            if failed { throw ExitCode(1) }
+            let n = sizes.count, plural = n == 1 ? "" : "s"
+            print(failed.isEmpty ? "verify: OK at \(n) of \(n) size\(plural)"
+                                 : "verify: FAILED at \(failed.count) of \(n) size\(plural) (\(failed.joined(separator: ", ")))")
+            if !failed.isEmpty { throw ExitCode(1) }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
             throw ExitCode(1)

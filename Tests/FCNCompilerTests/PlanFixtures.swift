@@ -15,8 +15,10 @@ enum PlanFixtures {
     /// Compiles a shipped model (relative path, as a user would type it, so dumps carry no absolute paths).
     static func compile(_ name: String, input: Pair = Pair(500), sizeLimit: Int = 64) throws -> Compilation {
         let cwd = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(root.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        guard FileManager.default.changeCurrentDirectoryPath(root.path) else {
+            throw NSError(domain: "compile", code: 1, userInfo: [NSLocalizedDescriptionKey: "cannot change directory to \(root.path)"])
+        }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
         return try compile(path: "Models/\(name).yaml", input: input, sizeLimit: sizeLimit)
     }
 

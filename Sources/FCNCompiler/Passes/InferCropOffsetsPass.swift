@@ -144,6 +144,7 @@ public final class InferCropOffsetsPass {
                 fix: want)
             return
         }
+        if n.headStep == nil, reportGraphStride(n, x, r, g) { return }
         diagnostics.error(.scaleMismatch,
             "cannot crop '\(x.name)' (stride \(sx.description)) to '\(r.name)' (stride \(sr.description)): they are at different scales",
             at: n.location, notes: [.init("'\(x.name)' defined here", at: x.location), .init("'\(r.name)' defined here", at: r.location)])

@@ -115,8 +115,10 @@ public struct MemoryReport: Codable, Sendable, Equatable {
 }
 
 public struct Plan: Codable, Sendable {
-    public var format = "fcngc-plan"
-    public var version = 1
+    public static let formatName = "fcngc-plan"
+    public static let formatVersion = 1
+    public var format = Plan.formatName
+    public var version = Plan.formatVersion
     public var model: String
     public var input: [Int]
     public var output: [Int]
