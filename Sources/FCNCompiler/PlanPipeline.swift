@@ -17,6 +17,7 @@ public enum PlanPipeline {
     /// Lowers and runs the passes (all, or those whose names are not in `skipping`).
     public static func run(_ c: Compilation, skipping: Set<String> = []) -> Plan {
         var plan = LowerToSteps.run(c)
+        plan.classes = c.spec.classNames
         for pass in passes where !skipping.contains(pass.name) {
             pass.run(&plan)
             assert(VerifyPlan.problems(plan).isEmpty, "after \(pass.name): \(VerifyPlan.problems(plan))")

@@ -3,6 +3,8 @@
 // plan and its JSON, the ONNX metadata, the legend of `fcngc run --overlay` and the
 // per-class table of `fcngc eval --spec`.
 
+import Foundation
+
 public enum ClassList {
     /// (count, names): names is nil for a count. Errors: wrong type, an empty list, a name
     /// that is not a plain string, a repeated name (with a note at its first use).
@@ -34,5 +36,14 @@ public enum ClassList {
         }
         guard ok else { return (nil, nil) }
         return (Located(names.count, at: v.start), names)
+    }
+}
+
+/// Class names as a JSON array of strings (for metadata that holds one string).
+public enum ClassNamesJSON {
+    public static func encode(_ names: [String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(names)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 }

@@ -125,6 +125,8 @@ public struct Plan: Codable, Sendable {
     public var inputSlot: Int?
     public var outputValue: Int
     public var preprocessing: Preprocessing
+    /// The spec's class names, one per output channel in label order (nil: the spec gives a count).
+    public var classes: [String]? = nil
     public var layers: [LayerSummary]
     public var steps: [Step]
     public var slots: [Slot]
