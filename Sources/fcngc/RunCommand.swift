@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+    @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
 
     func validate() throws {
         if (weights == nil) == (`init` == nil) { throw ValidationError("give exactly one of --weights FILE or --init random[:SEED]") }
@@ -36,6 +37,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weights.map { .file($0) } ?? WeightChoice.parseInit(`init`!)!)
         do {
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
@@ -65,10 +67,12 @@ struct RunCommand: ParsableCommand {
     func runTensor(_ runner: ModelRunner, _ path: String) throws {
         let input = try NPY.read(path: path)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        if let output {
-            guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
-            try LabelPNG.write(try labels(s), to: output)
+        try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            if let output {
+                guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
+                try LabelPNG.write(try labels(s), to: output)
+            }
         }
     }
 
@@ -84,15 +88,19 @@ struct RunCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         var failures = 0
-        let progress = Progress(total: files.count, enabled: Terminal.stderrIsTTY)
+        let progress = Progress(total: files.count)
+        Feedback.phasesMuted = true
         for (i, f) in files.enumerated() {
             let stem = (f as NSString).deletingPathExtension
             progress.update(i, f)
+            var ok = false
+            defer { progress.finished(i, f, ok: ok) }
             do {
                 try runImage(runner, (path as NSString).appendingPathComponent(f),
                              output: output.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              overlay: overlay.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              scores: scores.map { ($0 as NSString).appendingPathComponent(stem + ".npy") })
+                ok = true
             } catch let e as RuntimeError {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
@@ -113,10 +121,15 @@ struct RunCommand: ParsableCommand {
         }
         let input = try Images.preprocess(img, plan.preprocessing)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        let map = try labels(s)
-        if let output { try LabelPNG.write(map, to: output) }
-        if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+        try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            let map = try labels(s)
+            if let output { try LabelPNG.write(map, to: output) }
+            if let overlay {
+                try LabelPNG.writeOverlay(img, map, to: overlay)
+                Feedback.note(OverlayLegend.text(map, classes: plan.classes))
+            }
+        }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {
@@ -134,6 +147,7 @@ struct RunCommand: ParsableCommand {
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        return try timed { try exe.run(input) }
+        if `repeat` > 1 { return try timed { try exe.run(input) } }
+        return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
     }
 }

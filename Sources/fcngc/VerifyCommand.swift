@@ -26,12 +26,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
     @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
     var injectFault: String?
+    @Flag(help: "No phases or timings on stderr (the report on stdout is unchanged).") var quiet = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         let fm = FileManager.default
         let dir = keep ?? fm.temporaryDirectory.appendingPathComponent("fcngc-verify-\(UUID().uuidString)").path
@@ -54,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
                 let exe = try runner.executable(size, batch: batch)
                 let steps = path("steps-\(tag)")
-                let scores = try StepDump.run(exe, x, to: steps, perturb: injectFault)
+                let scores = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, x, to: steps, perturb: injectFault) }
                 try NPY.write(scores, to: path("fcngc-\(tag).npy"))
                 // The report is one stream, stdout: this header, then the script's lines for this size.
                 print("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")

@@ -81,7 +81,7 @@ final class CLITests: XCTestCase {
 
     func testDiffShowsThePool3Tap() throws {
         let r = try fcngc("diff", "Models/fcn16s.yaml", "Models/fcn8s.yaml")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 1, r.stderr)   // like diff(1): they differ
         XCTAssertTrue(r.stdout.contains("+ score_pool3 "), r.stdout)
         XCTAssertTrue(r.stdout.contains("score  crop offset 27 -> 31"), r.stdout)
         XCTAssertTrue(r.stdout.contains("parameters") && r.stdout.contains("+5,397"), r.stdout)
