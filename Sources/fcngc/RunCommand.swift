@@ -121,15 +121,14 @@ struct RunCommand: ParsableCommand {
         }
         let input = try Images.preprocess(img, plan.preprocessing)
         let s = try compute(runner, input)
-        try Feedback.phase("write") {
+        let map = try Feedback.phase("write") {
             if let scores { try NPY.write(s, to: scores) }
             let map = try labels(s)
             if let output { try LabelPNG.write(map, to: output) }
-            if let overlay {
-                try LabelPNG.writeOverlay(img, map, to: overlay)
-                Feedback.note(OverlayLegend.text(map, classes: plan.classes))
-            }
+            if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+            return map
         }
+        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: plan.classes)) }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {

@@ -18,6 +18,7 @@ struct WeightsCommand: ParsableCommand {
     var from: String?
 
     func run() throws {
+        Feedback.phasesMuted = true   // compiling for the table is quick; only results are printed
         let runner = ModelRunner(spec: spec, weights: .random(0))
         let plan = try runner.plan(Pair(64))
         if let check {
