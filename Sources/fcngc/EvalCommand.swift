@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct EvalCommand: ParsableCommand {
@@ -23,7 +24,7 @@ struct EvalCommand: ParsableCommand {
         var classes = self.classes ?? 21
         if let spec {
             let diagnostics = Diagnostics()
-            let model = SpecLoader(diagnostics: diagnostics).load(spec)
+            let model = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).load(spec)
             try Terminal.report(diagnostics)
             guard let count = model?.classes?.value else {
                 Terminal.printError("error: \(spec): the spec has no 'classes'")

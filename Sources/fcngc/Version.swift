@@ -1,6 +1,6 @@
 // `fcngc --version`: the tool's version and the plan format it reads and writes.
 
-import FCNCompiler
+import FCNPlan
 
 enum FCNGCVersion {
     static let tool = "0.1.0"

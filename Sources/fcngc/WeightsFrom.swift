@@ -7,6 +7,7 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 enum WeightsFrom {

@@ -35,7 +35,11 @@ final class FirstHourTests: XCTestCase {
     func testVersionPrintsToolAndPlanFormat() throws {
         let r = try fcngc("--version")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("fcngc ") && r.stdout.contains("plan format fcngc-plan 1"), r.stdout)
+        // The plan format version is the one `compile --emit json` writes.
+        let plan = try fcngc("compile", CLITests.tiny, "--input", "16", "--emit", "json")
+        let obj = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+        let version = try XCTUnwrap(obj?["version"] as? Int)
+        XCTAssertTrue(r.stdout.hasPrefix("fcngc ") && r.stdout.hasSuffix("(plan format fcngc-plan \(version))\n"), r.stdout)
     }
 
     func testOutputNameWithAnotherFormatsExtensionIsRefusedAndNothingWritten() throws {

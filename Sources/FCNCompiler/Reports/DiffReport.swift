@@ -1,3 +1,4 @@
+import FCNPlan
 import Foundation
 // `fcngc diff A B`: what changes between two variants at one input size — layers and
 // steps added, removed or computed differently (an upsampler made learnable turns an

@@ -3,6 +3,8 @@
 // steps later: pool4 -> score_pool4) are dashed and blue; windowed reads (crops folded into
 // their readers) are red and labelled with their window.
 
+import FCNPlan
+
 public enum DotReport {
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

@@ -8,7 +8,7 @@
 //   random    anything else, He-initialised from the seed (reported: training must learn it).
 // OLD's tensors the new plan does not read are reported with the reason.
 
-import FCNCompiler
+import FCNPlan
 
 public struct WeightTransfer {
     public enum Origin: String, Sendable { case copied, zeroed, initialised, random }
@@ -30,7 +30,7 @@ public struct WeightTransfer {
     public init(plan: Plan, zeroLayers: Set<String>, from old: SafetensorsFile, seed: UInt64) throws {
         let store = WeightStore([])
         var initialised: WeightStore?   // learned upsamplers as --init would make them; built only if needed
-        let learned = Set(plan.steps.filter { $0.kind == .deconv && $0.attributes.upsampler == "learned" }.flatMap(\.weights).map(\.name))
+        let learned = Set(plan.steps.filter { $0.kind == .deconv && $0.attributes.upsampler == .learned }.flatMap(\.weights).map(\.name))
         var used = Set<String>()
         for ref in plan.weightTable {
             let layer = ref.name.split(separator: ".").dropLast().joined(separator: ".")
