@@ -12,22 +12,30 @@ enum Feedback {
     /// Phases inside a directory run are not shown one by one (the per-image lines are).
     nonisolated(unsafe) static var phasesMuted = false
     static var tty: Bool { Terminal.stderrIsTTY }
+    /// A phase's "name ..." line is on the terminal, not yet ended.
+    nonisolated(unsafe) private static var pending = false
+
+    /// Clears a pending "name ..." line so a message printed during the phase starts on a clean line.
+    static func clearPendingLine() {
+        if pending { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); pending = false }
+    }
 
     /// Runs `body` as the phase `name`, printing its time when it ends (and "..." while it runs on a terminal).
     static func phase<T>(_ name: String, detail: ((T) -> String)? = nil, _ body: () throws -> T) rethrows -> T {
         let show = !quiet && !phasesMuted
-        if show, tty { FileHandle.standardError.write(Data("\(name) ...".utf8)) }
+        if show, tty { FileHandle.standardError.write(Data("\(name) ...".utf8)); pending = true }
         let t0 = DispatchTime.now().uptimeNanoseconds
         let result: T
         do { result = try body() } catch {
-            if show, tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if show, tty { clearPendingLine() }
             throw error
         }
         if show {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let extra = detail.map { " (\($0(result)))" } ?? ""
             let line = "\(name): \(format(seconds))\(extra)"
-            FileHandle.standardError.write(Data(((tty ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+            if tty { clearPendingLine() }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         return result
     }
