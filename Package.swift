@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.1
 import PackageDescription
 
 // Release builds target x86-64-v3 so SIMD addProduct becomes a real FMA.
@@ -16,7 +16,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // No traits: with its default two, SwiftPM passes their -D flags in a varying order,
+        // so `swift build --build-tests` and `swift test` rebuilt SwiftProtobuf in turn.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         // C libraries from Debian, each behind a small system-library target.
@@ -53,5 +55,6 @@ let package = Package(
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

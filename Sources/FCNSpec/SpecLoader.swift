@@ -28,7 +28,7 @@ public struct SpecLoader {
         var input = readInput(r.raw("input"), at: root.start)
         input.location = r.keyLocation("input")
         var spec = ModelSpec(name: name, file: file, location: root.start, input: input)
-        spec.classes = r.int("classes", min: 1)
+        (spec.classes, spec.classNames) = ClassList.read(r, diagnostics: diagnostics)
         if let b = r.raw("backbone") {
             if let rel = b.scalar, !b.isNull {
                 let path = SpecFiles.resolve(rel, relativeTo: b.start.file)   // relative to the file that says it

@@ -117,6 +117,8 @@ public struct ModelSpec: Sendable {
     public var location: SourceLocation
     public var input: InputSpec
     public var classes: Located<Int>?
+    /// `classes: [background, aeroplane, ...]`: the names, one per class (nil for a count).
+    public var classNames: [String]?
     public var backbone: BackboneSpec?
     public var head: HeadSpec?
     /// Explicit layers after the backbone (for heads that are not the classic ladder).

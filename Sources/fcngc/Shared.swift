@@ -22,6 +22,7 @@ enum Terminal {
     static var stdoutIsTTY: Bool { isatty(1) == 1 }
 
     static func printError(_ s: String) {
+        Feedback.clearPendingLine()
         FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
     }
 

@@ -28,12 +28,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
     @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
     var injectFault: String?
+    @Flag(help: "No phases or timings on stderr (the report on stdout is unchanged).") var quiet = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         let fm = FileManager.default
         let dir = keep ?? fm.temporaryDirectory.appendingPathComponent("fcngc-verify-\(UUID().uuidString)").path
@@ -45,7 +47,7 @@ struct VerifyCommand: ParsableCommand {
             let sizes = try input.isEmpty ? [runner.compilation(nil).input] : input
             // The model, exported once for any size.
             try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
-            var failed = false
+            var failed: [String] = []
             for size in sizes {
                 let tag = "\(size.h)x\(size.w)"
                 // A seeded input, in the range of preprocessed images.
@@ -57,12 +59,17 @@ struct VerifyCommand: ParsableCommand {
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
                 let exe = try runner.executable(size, batch: batch)
                 let steps = path("steps-\(tag)")
-                let scores = try StepDump.run(exe, x, to: steps, perturb: injectFault)
+                let scores = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, x, to: steps, perturb: injectFault) }
                 try NPY.write(scores, to: path("fcngc-\(tag).npy"))
-                Terminal.printError("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
-                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed = true }
+                // The report is one stream, stdout: this header, then the script's lines for this size.
+                print("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
+                fflush(stdout)
+                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed.append(tag) }
             }
-            if failed { throw ExitCode(1) }
+            let n = sizes.count, plural = n == 1 ? "" : "s"
+            print(failed.isEmpty ? "verify: OK at \(n) of \(n) size\(plural)"
+                                 : "verify: FAILED at \(failed.count) of \(n) size\(plural) (\(failed.joined(separator: ", ")))")
+            if !failed.isEmpty { throw ExitCode(1) }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
             throw ExitCode(1)

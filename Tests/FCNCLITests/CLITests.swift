@@ -60,7 +60,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("bad.yaml:4:26: error: unknown key 'kernal' in layer 'c1'; did you mean 'kernel'? [unknown-key]"), r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.yaml:5:26: error: 'kernel' in layer 'p1' must be at least 1, found 0 [bad-kernel]"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("3 errors generated."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 errors generated."), r.stderr)   // the typo is one error, not missing-key + unknown-key
         XCTAssertFalse(r.stderr.contains("\u{1B}["), "no colour when not on a terminal")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
@@ -95,7 +95,7 @@ final class CLITests: XCTestCase {
 
     func testDiffShowsThePool3Tap() throws {
         let r = try fcngc("diff", "Models/fcn16s.yaml", "Models/fcn8s.yaml")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 1, r.stderr)   // like diff(1): they differ
         XCTAssertTrue(r.stdout.contains("+ score_pool3 "), r.stdout)
         XCTAssertTrue(r.stdout.contains("score  crop offset 27 -> 31"), r.stdout)
         XCTAssertTrue(r.stdout.contains("parameters") && r.stdout.contains("+5,397"), r.stdout)

@@ -65,7 +65,7 @@ public struct BuildGraphPass {
                 while let k = inplaceNext[j], pending[k].spec.name != layer { j = k }
                 return j
             }
-            let hint = Suggest.closest(ref.value, in: allNames)
+            let hint = NearNames.layer(ref.value, in: allNames)
             diagnostics.error(.unknownLayer, "layer '\(layer)' reads unknown layer '\(ref.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
                               at: ref.location, fix: hint.map { "write '\($0)'" })
             return nil

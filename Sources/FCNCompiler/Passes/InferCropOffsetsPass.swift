@@ -107,6 +107,10 @@ public final class InferCropOffsetsPass {
            reportHeadStride(n, x, step, axis: axis, g) {
             return nil
         }
+        // A written graph: the upsampler's stride that would fit, as for the head (square strides only).
+        if failing.contains(where: { rel[$0].a != .one }), n.headStep == nil, rel.h.a == rel.w.a, reportGraphStride(n, x, r, g) {
+            return nil
+        }
         let plain = failing.map { cropProblem(n, x, r, rel, axis: $0, qualifier: "") }
         if plain.count == 2, plain[0] == plain[1] {
             diagnostics.add(plain[0])
