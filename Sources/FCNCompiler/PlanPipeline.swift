@@ -23,6 +23,7 @@ public enum PlanPipeline {
     /// sees the plan after lowering and after each pass (`fcngc compile --print-after`).
     public static func run(_ c: Compilation, skipping: Set<String> = [], observer: ((String, Plan) -> Void)? = nil) -> Plan {
         var plan = LowerToSteps.run(c)
+        plan.classes = c.spec.classNames
         observer?(loweringName, plan)
         for pass in passes where !skipping.contains(pass.name) {
             pass.run(&plan)

@@ -509,6 +509,8 @@ private struct GraphBuilder {
             meta("fcngc.export", options.dynamic ? "dynamic" : "fixed \(c.input.h)x\(c.input.w)"),
             meta(ONNXExporter.layerValuesKey, layerValues.map { "\($0.layer)=\($0.value)" }.joined(separator: ",")),
         ]
+        // Class names, one per output channel in label order (JSON array: names may hold commas).
+        if let names = c.spec.classNames { model.metadataProps.append(meta("fcngc.classes", ClassNamesJSON.encode(names))) }
         return ONNXExport(model: model, layerValues: layerValues, notes: notes)
     }
 }

@@ -78,6 +78,8 @@ public struct InputSpec: Sendable {
     public var scale: Double = 1
     /// The example size `fcngc compile` uses when `--input` is not given.
     public var size: Located<Pair>?
+    /// The `input:` key (nil when the spec has none): where diagnostics about the input point.
+    public var location: SourceLocation?
 }
 
 /// How a head's upsamplers start: the words `init:` accepts.
@@ -115,6 +117,8 @@ public struct ModelSpec: Sendable {
     public var location: SourceLocation
     public var input: InputSpec
     public var classes: Located<Int>?
+    /// `classes: [background, aeroplane, ...]`: the names, one per class (nil for a count).
+    public var classNames: [String]?
     public var backbone: BackboneSpec?
     public var head: HeadSpec?
     /// Explicit layers after the backbone (for heads that are not the classic ladder).
