@@ -60,6 +60,28 @@ extension Naive {
         return relu ? Naive.relu(out) : out
     }
 
+    /// Inference batch norm, straight from its definition: (x - mean) / sqrt(var + eps) * weight + bias,
+    /// in double precision.
+    public static func batchNorm(_ x: NaiveTensor, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double) -> NaiveTensor {
+        var out = x
+        for n in 0..<x.n { for c in 0..<x.c { for y in 0..<x.h { for xx in 0..<x.w {
+            let v = (Double(x[n, c, y, xx]) - Double(mean[c])) / (Double(variance[c]) + eps).squareRoot()
+            out[n, c, y, xx] = Float(v * Double(weight[c]) + Double(bias[c]))
+        }}}}
+        return out
+    }
+
+    /// The inputs' channels one after another.
+    public static func concat(_ xs: [NaiveTensor]) -> NaiveTensor {
+        var out = NaiveTensor(shape: [xs[0].n, xs.reduce(0) { $0 + $1.c }, xs[0].h, xs[0].w])
+        var c0 = 0
+        for x in xs {
+            for n in 0..<x.n { for c in 0..<x.c { for y in 0..<x.h { for xx in 0..<x.w { out[n, c0 + c, y, xx] = x[n, c, y, xx] }}}}
+            c0 += x.c
+        }
+        return out
+    }
+
     /// Channels [c0, c0+c), rows [y0, y0+h), cols [x0, x0+w) of every image.
     public static func crop(_ x: NaiveTensor, c0: Int = 0, y0: Int, x0: Int, channels: Int? = nil,
                             height: Int, width: Int) -> NaiveTensor {

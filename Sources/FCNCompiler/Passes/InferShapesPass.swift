@@ -42,11 +42,12 @@ public struct InferShapesPass {
                 }
                 if failed { break }
             }
-            if n.op == .sum {
+            if n.op.definition.inputs != .one {
                 for j in n.inputs.dropFirst() {
                     if let s = shapes[j], s.h != inShape.h || s.w != inShape.w {
+                        let verb = n.op == .sum ? "adds" : "joins"
                         diagnostics.error(.sizeMismatch,
-                            "sum '\(n.name)' adds '\(g[n.inputs[0]].name)' (\(inShape)) and '\(g[j].name)' (\(s)) at input \(input.h)x\(input.w): spatial sizes differ",
+                            "\(n.op.rawValue) '\(n.name)' \(verb) '\(g[n.inputs[0]].name)' (\(inShape)) and '\(g[j].name)' (\(s)) at input \(input.h)x\(input.w): spatial sizes differ",
                             at: n.location, fix: "crop the larger input like the smaller one")
                         failed = true
                     }
