@@ -3,7 +3,7 @@
 // needs is refused by VerifyPlan before anything runs (the runtime has no fallback values).
 
 public enum StepKind: String, Codable, Sendable, CaseIterable {
-    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum, batchnorm, concat
+    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum, batchnorm, concat, resize
 }
 
 public enum PoolMethod: String, Codable, Sendable, CaseIterable { case max, avg }
@@ -80,6 +80,8 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var coefficients: [Double]? = nil
     /// batchnorm: the epsilon added to the variance.
     public var eps: Double? = nil
+    /// resize: align corners (true) or half-pixel centres (false).
+    public var alignCorners: Bool? = nil
     /// conv: a batch normalisation folded into it.
     public var batchNorm: FoldedBatchNorm? = nil
     public init() {}
@@ -99,7 +101,7 @@ extension StepKind {
         case .lrn: return (false, false, false, false, true, false, false, 1...1)
         case .batchnorm: return (false, false, false, false, false, false, true, 1...1)
         case .sum, .concat: return (false, false, false, false, false, false, false, 2...Int.max)
-        case .relu, .dropout, .crop: return (false, false, false, false, false, false, false, 1...1)
+        case .relu, .dropout, .crop, .resize: return (false, false, false, false, false, false, false, 1...1)
         }
     }
 
@@ -108,7 +110,7 @@ extension StepKind {
     public var canRunInPlace: Bool {
         switch self {
         case .sum, .relu, .scale, .batchnorm: return true
-        case .conv, .deconv, .upsample, .pool, .lrn, .dropout, .crop, .concat: return false
+        case .conv, .deconv, .upsample, .pool, .lrn, .dropout, .crop, .concat, .resize: return false
         }
     }
 
@@ -116,7 +118,7 @@ extension StepKind {
     public var canFuseReLU: Bool {
         switch self {
         case .conv, .sum, .batchnorm: return true
-        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .concat: return false
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .concat, .resize: return false
         }
     }
 }

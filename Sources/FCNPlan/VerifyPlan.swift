@@ -86,6 +86,8 @@ public enum VerifyPlan {
             } else if full != s.shape {
                 out.append("\(at) writes \(s.shape), but its \(x) input gives \(full)")
             }
+        } else if s.kind == .resize {
+            if x[0] != s.shape[0] || s.attributes.alignCorners == nil { out.append("\(at) resizes \(x) to \(s.shape) (channels must stay; alignCorners must be given)") }
         } else if s.kind == .concat {
             let reads = s.inputs.map(readShape)
             if reads.contains(where: { $0[1] != s.shape[1] || $0[2] != s.shape[2] }) || reads.reduce(0, { $0 + $1[0] }) != s.shape[0] {
@@ -134,7 +136,7 @@ public enum VerifyPlan {
             add(layer, .bias, [outC])
         case .batchnorm:
             batchNorm(s.weights.first?.layer ?? s.name)
-        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat:
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat, .resize:
             return nil
         }
         return out
@@ -200,7 +202,7 @@ public enum VerifyPlan {
             let full = (0..<2).map { (try? OutputSize.of(.deconv, s.attributes, axis: $0, input: x[$0 + 1])?.get()) ?? 0 }
             let window = s.outputWindow ?? Window(y: 0, x: 0, h: full[0], w: full[1])
             return ScratchRules.deconvFloats(g, outChannelsPerGroup: s.shape[0] / max(grp, 1), inputHeight: x[1], inputWidth: x[2], window: window)
-        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .batchnorm, .concat:
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .batchnorm, .concat, .resize:
             return 0
         }
     }

@@ -60,6 +60,9 @@ public enum NaiveGraph {
                                            mean: weights("\(n.name).running_mean")!, variance: weights("\(n.name).running_var")!, eps: p.eps))
             case .concat:
                 out.append(Naive.concat(n.inputs.map { out[$0] }))
+            case .resize:
+                let ref = out[n.like ?? 0]
+                out.append(Naive.resize(x, height: ref.h, width: ref.w, alignCorners: p.alignCorners))
             }
         }
         return out

@@ -62,6 +62,7 @@ public struct CropExplanation: Codable, Sendable {
             return s
         case .crop: return "crop \(n.cropOffset.map { $0.description } ?? "?")"
         case .elementwise, .source: return n.op.rawValue
+        case .resample: return "\(n.op.rawValue) to the size of its reference"
         }
     }
 

@@ -29,6 +29,8 @@ public struct Params: Hashable, Codable, Sendable {
     public var eps = 1e-5
     /// sum: one factor per input (empty: all 1).
     public var coefficients: [Double] = []
+    /// resize: align corners (true) or half-pixel centres (false, PyTorch's default).
+    public var alignCorners = false
     public var upsampler: Upsampler?
     public var initializer: UpsampleInit?
 

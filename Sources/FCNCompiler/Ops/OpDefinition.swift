@@ -10,6 +10,7 @@ public enum CoordClass: Sendable {
     case deconvLike    // a = s,   b = (k_ext-1)/2 - p
     case elementwise   // identity
     case crop          // a = 1,   b = -offset
+    case resample      // the map of the layer it is resampled to (its `like`)
     case source        // the network input
 }
 

@@ -7,7 +7,7 @@ import FCNPlan
 import FCNSpec
 
 public enum OpKind: String, Codable, Sendable, CaseIterable {
-    case input, conv, deconv, relu, pool, lrn, dropout, scale, crop, sum, batchnorm, concat
+    case input, conv, deconv, relu, pool, lrn, dropout, scale, crop, sum, batchnorm, concat, resize
 
     public var definition: OpDefinition {
         switch self {
@@ -23,6 +23,7 @@ public enum OpKind: String, Codable, Sendable, CaseIterable {
         case .sum: return SumOp.definition
         case .batchnorm: return BatchNormOp.definition
         case .concat: return ConcatOp.definition
+        case .resize: return ResizeOp.definition
         }
     }
 

@@ -29,8 +29,8 @@ public struct InferShapesPass {
             }
             guard let inShape = shapes[n.inputs[0]] else { ok = false; continue }
             if n.op == .crop, n.cropOffset == nil { ok = false; continue }
-            let ref = n.op == .crop ? shapes[n.like ?? 0] : nil
-            if n.op == .crop, ref == nil { ok = false; continue }
+            let ref = n.like.map { shapes[$0] } ?? nil
+            if n.like != nil, ref == nil { ok = false; continue }
             var dims = [0, 0]
             var failed = false
             for axis in 0..<2 {

@@ -49,7 +49,7 @@ struct PreparedWeights {
             let (scale, shift) = try affine(step.weights, eps: eps, step, source)
             out.weight = Tensor(shape: [scale.count], values: scale)
             out.bias = Tensor(shape: [shift.count], values: shift)
-        case .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat:
+        case .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat, .resize:
             break
         }
         return out

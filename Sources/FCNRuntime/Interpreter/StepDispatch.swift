@@ -60,6 +60,9 @@ enum StepDispatch {
                                   relu: a.fusedReLU, output: out)
         case .concat:
             Kernels.concat(inputs: s.inputs.map(x.window), batch: n, output: out)
+        case .resize:
+            guard let align = a.alignCorners else { throw RuntimeError("resize step '\(s.name)' does not say how corners align") }
+            Kernels.bilinearResize(input: x.window(s.inputs[0]), batch: n, alignCorners: align, outHeight: s.shape[1], outWidth: s.shape[2], output: out)
         case .crop, .dropout:
             Kernels.cropCopy(input: x.window(s.inputs[0]), batch: n, output: out)
         }
