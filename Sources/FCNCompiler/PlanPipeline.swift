@@ -9,7 +9,8 @@ public enum PlanPipeline {
         (DropDeadStepsPass.name, DropDeadStepsPass.run),                // nothing reads it: not computed
         (DropDropoutPass.name, DropDropoutPass.run),                    // dropout is the identity
         (FoldScalePass.name, FoldScalePass.run),                        // constant scale -> next conv's weights
-        (FuseConvReluPass.name, FuseConvReluPass.run),                  // conv + bias + ReLU as one step
+        (FoldBatchNormPass.name, FoldBatchNormPass.run),                // conv + batch norm: one conv, new weights
+        (FuseReLUPass.name, FuseReLUPass.run),                          // conv/sum/batch norm + ReLU as one step
         (BilinearUpsamplePass.name, BilinearUpsamplePass.run),          // fixed bilinear deconv -> per-channel
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers

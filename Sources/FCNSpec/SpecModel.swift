@@ -55,6 +55,10 @@ public struct LayerSpec: Sendable {
         guard let a = attributes[key], case .pair(let v) = a.value else { return nil }
         return Located(v, at: a.location)
     }
+    public func doubles(_ key: String) -> Located<[Double]>? {
+        guard let a = attributes[key], case .doubles(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
     public func word(_ key: String) -> Located<String>? {
         guard let a = attributes[key], case .word(let v) = a.value else { return nil }
         return Located(v, at: a.location)

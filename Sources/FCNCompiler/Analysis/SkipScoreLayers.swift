@@ -1,5 +1,5 @@
 // Layers whose output is only ever added to another path: a convolution that reaches a sum
-// through value-preserving-zero layers (crop, scale, relu, dropout) and nothing else. Zero
+// through value-preserving-zero layers (crop, scale, relu, dropout, resize) and nothing else. Zero
 // weights and bias there make the sum return its other input unchanged, which is how FCN-16s
 // was started from FCN-32s (score_pool4 zero-initialised): the new net first computes the old
 // one's scores. `fcngc weights NEW --from OLD` zero-initialises these when OLD lacks them.
@@ -15,8 +15,8 @@ extension Graph {
                 switch nodes[r].op {
                 case .sum: return true
                 case .crop: return nodes[r].inputs.first == id && onlyFeedsSums(r)
-                case .scale, .relu, .dropout: return onlyFeedsSums(r)
-                case .input, .conv, .deconv, .pool, .lrn: return false
+                case .scale, .relu, .dropout, .resize: return onlyFeedsSums(r)
+                case .input, .conv, .deconv, .pool, .lrn, .batchnorm, .concat: return false
                 }
             }
         }

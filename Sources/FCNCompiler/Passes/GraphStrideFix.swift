@@ -13,9 +13,9 @@ extension InferCropOffsetsPass {
         while true {
             switch n.op {
             case .deconv: return n
-            case .relu, .dropout, .scale, .crop, .sum, .lrn: break
+            case .relu, .dropout, .scale, .crop, .sum, .lrn, .batchnorm, .concat: break
             case .conv, .pool: if n.params.stride != Pair(1) { return nil }
-            case .input: return nil
+            case .input, .resize: return nil
             }
             guard let first = n.inputs.first else { return nil }
             n = g[first]

@@ -28,7 +28,7 @@ public final class InferCropOffsetsPass {
             case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .deconvLike: return .deconv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .crop: return .crop(offset: n.cropOffset?[i] ?? 0)
-            case .elementwise, .source: return .identity
+            case .elementwise, .source, .resample: return .identity
             }
         }
         return CoordMap(h: axis(0), w: axis(1))
@@ -49,6 +49,9 @@ public final class InferCropOffsetsPass {
                     n.cropOffset = offsets
                     n.map = mr
                 }
+            case .resample:
+                // On the grid of the layer it is resampled to (see ResizeOp).
+                n.map = g[n.like ?? 0].map
             case .elementwise where n.inputs.count > 1:
                 // A sum: its inputs must line up. An input whose crop failed has no map: leave the
                 // sum (and all after it) unmapped rather than report follow-on errors against a
