@@ -1,9 +1,8 @@
 // Every crop offset written in the prototxt, next to the one fcngc derives. The imported net
 // becomes the compiler's graph IR directly (so nets the spec language cannot express yet are
 // audited too), and the compiler's own InferCropOffsetsPass derives the offsets from exact
-// coordinate maps; CropExplanation shows the derivation of any offset that disagrees. A
-// concat maps coordinates like a sum (its inputs must be aligned), and every input of the
-// net starts at the identity map.
+// coordinate maps; CropExplanation shows the derivation of any offset that disagrees. Every
+// input of the net starts at the identity map.
 
 import FCNSpec
 import FCNCompiler
@@ -58,7 +57,7 @@ public struct CropAudit: Sendable {
                      inputChannels: net.inputs.first?.channels ?? 3, classes: nil)
     }
 
-    /// The compiler's kind for an imported layer; a concat aligns its inputs as a sum does.
+    /// The compiler's kind for an imported layer.
     static func opKind(_ op: ImportedOp) -> OpKind {
         switch op {
         case .conv: return .conv
@@ -69,7 +68,8 @@ public struct CropAudit: Sendable {
         case .dropout: return .dropout
         case .scale: return .scale
         case .crop: return .crop
-        case .sum, .concat: return .sum
+        case .sum: return .sum
+        case .concat: return .concat
         }
     }
 

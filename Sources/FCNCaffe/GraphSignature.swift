@@ -24,7 +24,7 @@ struct NodeSignature: Equatable, CustomStringConvertible {
         case .pool: s += " \(p.method.rawValue) kernel \(p.kernel) stride \(p.stride) pad \(p.pad) \(p.rounding.rawValue)"
         case .scale: s += " value \(p.value)"
         case .lrn: s += " size \(p.lrnSize) alpha \(p.alpha) beta \(p.beta) k \(p.lrnK)"
-        case .input, .relu, .dropout, .crop, .sum: break
+        case .input, .relu, .dropout, .crop, .sum, .batchnorm, .concat, .resize: break
         }
         if let u = p.upsampler { s += " \(u.rawValue) (learn \(p.learn), init \(p.initializer?.rawValue ?? "-"))" }
         return s
@@ -42,7 +42,7 @@ enum GraphSignature {
             switch n.op {
             case .input: r = "input"
             case .dropout: r = n.inputs.first.map(name) ?? "input"
-            case .conv, .deconv, .relu, .pool, .lrn, .scale, .crop, .sum: r = n.name
+            case .conv, .deconv, .relu, .pool, .lrn, .scale, .crop, .sum, .batchnorm, .concat, .resize: r = n.name
             }
             resolved[id] = r
             return r
