@@ -1,4 +1,5 @@
-// `fcngc diff A.yaml B.yaml [--input HxW]`: what changes between two variants.
+// `fcngc diff A.yaml B.yaml [--input HxW] [--html -o diff.html]`: what changes between two
+// variants, as text, JSON, or a self-contained HTML page (both plans side by side).
 
 import ArgumentParser
 import FCNSpec
@@ -11,6 +12,12 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The new spec.") var b: String
     @Option(help: "Input size HxW (default: each spec's input.size, else 500x500).") var input: Pair?
     @Option(help: "Output: text or json.") var emit: String = "text"
+    @Flag(help: "Write an HTML page: both plans side by side, changes highlighted (needs Graphviz's dot).") var html = false
+    @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
+
+    func validate() throws {
+        if html, emit != "text" { throw ValidationError("--html writes a page; --emit \(emit) is for the text diff: use one or the other") }
+    }
 
     func run() throws {
         let diagnostics = Diagnostics()
@@ -18,8 +25,14 @@ struct DiffCommand: ParsableCommand {
         let cb = Pipeline.compile(b, options: CompileOptions(input: input), diagnostics: diagnostics)
         try Terminal.report(diagnostics)
         guard let ca, let cb else { throw ExitCode(1) }
-        let diff = PlanDiff(PlanPipeline.run(ca), PlanPipeline.run(cb))
-        if emit == "json" { return print(try jsonString(diff), terminator: "") }
-        print(diff.text, terminator: "")
+        let (pa, pb) = (PlanPipeline.run(ca), PlanPipeline.run(cb))
+        if html {
+            let marks = HTMLDiffReport.marks(pa, pb)
+            let page = HTMLDiffReport(a: pa, b: pb, graphA: try Graphviz.svg(ReportGraph.dot(pa, prefix: "a-", marks: marks.a)),
+                                      graphB: try Graphviz.svg(ReportGraph.dot(pb, prefix: "b-", marks: marks.b)))
+            return try Output.write(page.render(), to: output)
+        }
+        let diff = PlanDiff(pa, pb)
+        try Output.write(emit == "json" ? try jsonString(diff) : diff.text, to: output)
     }
 }
