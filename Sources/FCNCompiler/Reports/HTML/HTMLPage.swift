@@ -87,7 +87,7 @@ public enum HTML {
     .note { color: #5f6368; }
     .src tr.used { background: #f1f8ff; }
     tr:target, .src tr:target { background: #fff3b0; }
-    @media print { nav { display: none; } .figure { overflow: visible; border: none; } .side { grid-template-columns: 1fr; }
+    @media print { nav { display: none; } svg { max-width: 100%; height: auto; } .figure { overflow: visible; border: none; } .side { grid-template-columns: 1fr; }
       table.sortable th:after { content: ""; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 
     """

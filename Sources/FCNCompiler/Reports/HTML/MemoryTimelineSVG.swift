@@ -4,17 +4,19 @@
 // bar links to its step's row and carries a tooltip with the exact numbers.
 
 public enum MemoryTimelineSVG {
-    static let column = 18.0, left = 78.0, right = 12.0
+    static let left = 104.0, right = 12.0
 
-    static func width(_ steps: Int) -> Double { left + right + max(Double(steps) * column, 560) }
-    static func x(_ step: Double) -> Double { left + step * column }
+    /// Pixels per step: wide bars for short plans, at least 14 for long ones.
+    static func column(_ steps: Int) -> Double { max(14, min(36, 900 / Double(max(steps, 1)))) }
+    static func width(_ steps: Int) -> Double { left + right + Double(steps) * column(steps) + column(steps) }
     static func f(_ v: Double) -> String {
         let r = (v * 10).rounded() / 10
         return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
     public static func chart(_ t: MemoryTimeline, plan: Plan, prefix: String = "") -> String {
-        let n = plan.steps.count, height = 230.0, top = 28.0, bottom = 34.0
+        let n = plan.steps.count, column = Self.column(n), height = 230.0, top = 28.0, bottom = 34.0
+        func x(_ step: Double) -> Double { left + step * column }
         let w = width(n), plotH = height - top - bottom
         let maxBytes = max(t.liveBytes.max() ?? 1, 1)
         let mib = 1024.0 * 1024.0
@@ -36,7 +38,7 @@ public enum MemoryTimelineSVG {
             let cls = i == t.peakStep ? "bar peak" : "bar"
             let tip = "#\(i) \(plan.steps[i].name): \(Format.bytes(t.liveBytes[i])) alive (\(Format.grouped(t.liveBytes[i])) bytes)"
             out += "<a href=\"#\(HTML.stepAnchor(prefix, i))\"><rect class=\"\(cls)\" x=\"\(f(x(Double(i)) + 2))\" y=\"\(f(top + plotH - h))\" width=\"\(f(column - 4))\" height=\"\(f(max(h, 0.5)))\"><title>\(HTML.escape(tip))</title></rect></a>\n"
-            if n <= 40 || i % 5 == 0 || i == t.peakStep {
+            if column >= 18 || i % 5 == 0 || i == t.peakStep {
                 out += "<text x=\"\(f(x(Double(i)) + column / 2))\" y=\"\(f(top + plotH + 12))\" text-anchor=\"middle\">\(i)</text>\n"
             }
         }
@@ -49,7 +51,8 @@ public enum MemoryTimelineSVG {
     }
 
     public static func lanes(_ t: MemoryTimeline, plan: Plan, prefix: String = "") -> String {
-        let n = plan.steps.count, laneH = 24.0, top = 8.0
+        let n = plan.steps.count, column = Self.column(n), laneH = 24.0, top = 8.0
+        func x(_ step: Double) -> Double { left + step * column }
         let slots = plan.slots.map(\.id)
         let w = width(n), height = top + Double(max(slots.count, 1)) * laneH + 22
         var out = "<svg class=\"lanes\" width=\"\(f(w))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(w)) \(f(height))\" role=\"img\" aria-label=\"arena slots over time\">\n"
@@ -59,10 +62,10 @@ public enum MemoryTimelineSVG {
             let bytes = plan.slots[row].bytes
             out += "<text x=\"\(f(left - 4))\" y=\"\(f(y + laneH / 2 + 3))\" text-anchor=\"end\">s\(slot) \(HTML.escape(Format.bytes(bytes)))</text>\n"
             for b in t.buffers where b.slot == slot {
-                let start = b.writtenBy < 0 ? -0.4 : Double(b.writtenBy) + (b.inPlace ? 0.5 : 0)
+                let start = b.writtenBy < 0 ? -0.25 : Double(b.writtenBy) + (b.inPlace ? 0.5 : 0)
                 let takenOver = t.buffers.contains { $0.inPlace && $0.writtenBy == b.lastReader && $0.slot == slot && $0.value != b.value }
                 let end = min(Double(b.lastReader) + (takenOver ? 0.5 : 1), Double(n) + 0.4)
-                let x0 = x(max(start, -0.4)), x1 = x(end)
+                let x0 = x(start), x1 = x(end)
                 let long = b.lastReader - b.writtenBy > 3 && b.lastReader < n && b.writtenBy >= 0
                 let cls = b.writtenBy < 0 || b.lastReader >= n ? "v io" : (long ? "v long" : "v")
                 let readers = b.readers.map { "#\($0)" }.joined(separator: ", ")

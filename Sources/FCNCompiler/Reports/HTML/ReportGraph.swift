@@ -3,11 +3,22 @@
 // Skip paths (edges that jump over steps into a sum or a windowed read) are dashed and blue,
 // crop windows red with their window; diff marks fill added / removed / changed steps.
 // Graphviz lays it out (`dot -Tsvg`, run by the CLI); `embeddable` makes its SVG inline-ready.
+//
+// A deep plan would be one very tall column, so plans of more than `columnSteps` steps are
+// folded into side-by-side columns of about that many steps: the first node of each column
+// is put on the top rank, and edges between columns do not constrain the ranking (they are
+// drawn grey, or as usual for skips and crops).
 
 public enum ReportGraph {
     public enum Mark: String, Sendable { case added, removed, changed }
 
     static let fills: [Mark: String] = [.added: "#ceead6", .removed: "#fad2cf", .changed: "#feefc3"]
+    public static let columnSteps = 32
+
+    /// Steps per column: all of them up to `columnSteps`, else an even split into columns.
+    static func stepsPerColumn(_ n: Int) -> Int {
+        n <= columnSteps ? max(n, 1) : (n + (n + columnSteps - 1) / columnSteps - 1) / ((n + columnSteps - 1) / columnSteps)
+    }
 
     /// DOT for `plan`. `prefix` keeps ids unique when two graphs share a page ("a-", "b-").
     public static func dot(_ plan: Plan, prefix: String = "", marks: [Int: Mark] = [:]) -> String {
@@ -18,6 +29,8 @@ public enum ReportGraph {
                      "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.6];",
                      "  v0 [id=\(q(prefix + "input")), label=\(q("input\n\(PlanReport.dims(plan.input))")), shape=ellipse];"]
         var position: [Int: Int] = [0: -1]
+        let perColumn = stepsPerColumn(plan.steps.count)
+        func column(_ i: Int) -> Int { max(i, 0) / perColumn }
         for (i, s) in plan.steps.enumerated() {
             position[s.value] = i
             var label = "#\(i) \(PlanReport.opName(s)) \(PlanReport.describe(s))".trimmingSuffixSpaces
@@ -34,14 +47,24 @@ public enum ReportGraph {
             for (j, inp) in s.inputs.enumerated() {
                 var attrs = ["id=\(q(prefix + "e\(i)-\(j)"))"]
                 if let w = inp.window { attrs.append("label=\(q(" crop \(w)"))"); attrs.append("color=\"#d93025\""); attrs.append("fontcolor=\"#d93025\"") }
-                if let p = position[inp.value], i - p > 1, s.kind == .sum || inp.window != nil {
+                let skip = position[inp.value].map { i - $0 > 1 && (s.kind == .sum || inp.window != nil) } ?? false
+                if skip {
                     attrs.append("style=dashed")
-                    attrs.append("constraint=true")
                     if inp.window == nil { attrs.append("color=\"#1a73e8\"") }
                     attrs.append("penwidth=1.5")
                 }
+                if let p = position[inp.value], column(p) != column(i) {
+                    attrs.append("constraint=false")
+                    if !skip && inp.window == nil { attrs.append("color=\"#9aa0a6\"") }
+                }
                 lines.append("  v\(inp.value) -> v\(s.value) [\(attrs.joined(separator: ", "))];")
             }
+        }
+        let columns = plan.steps.isEmpty ? 1 : column(plan.steps.count - 1) + 1
+        if columns > 1 {
+            let tops = ["v0"] + (1..<columns).map { "v\(plan.steps[$0 * perColumn].value)" }
+            lines.append("  { rank=same; \(tops.joined(separator: "; ")); }")
+            for k in 1..<columns { lines.append("  \(tops[k - 1]) -> \(tops[k]) [style=invis];") }
         }
         lines.append("  out [id=\(q(prefix + "output")), label=\(q("output\n\(PlanReport.dims(plan.output))")), shape=ellipse];")
         lines.append("  v\(plan.outputValue) -> out [id=\(q(prefix + "e-out"))];")

@@ -4,9 +4,13 @@
 // when two plans share a page (the diff); `marks` colours rows of a diff.
 
 public enum ReportSections {
+    static let labels = ["steps": "steps", "params": "parameters", "macs": "MACs (plan)", "graph-macs": "MACs (graph)",
+                         "arena-bytes": "activation arena", "peak-live-bytes": "peak live activations", "no-reuse-bytes": "without slot reuse",
+                         "scratch-bytes": "scratch", "weight-bytes": "weights", "fused": "fusion"]
+
     public static func totals(_ plan: Plan) -> String {
         func item(_ key: String, _ value: Int, _ text: String) -> String {
-            "<dt>\(HTML.escape(key))</dt><dd data-total=\"\(key)\" data-value=\"\(value)\">\(HTML.escape(text))</dd>\n"
+            "<dt>\(HTML.escape(labels[key] ?? key))</dt><dd data-total=\"\(key)\" data-value=\"\(value)\">\(HTML.escape(text))</dd>\n"
         }
         var out = "<dl class=\"totals\">\n"
         out += item("steps", plan.steps.count, "\(plan.steps.count) (from \(plan.layers.count - 1) layers)")
