@@ -24,7 +24,7 @@ public enum ReportGraph {
     public static func dot(_ plan: Plan, prefix: String = "", marks: [Int: Mark] = [:]) -> String {
         let q = DotReport.quote
         var lines = ["digraph \(q(plan.model)) {",
-                     "  graph [id=\(q(prefix + "graph")), rankdir=TB, nodesep=0.25, ranksep=0.3, fontname=\"Helvetica\"];",
+                     "  graph [id=\(q(prefix + "plan-graph")), rankdir=TB, nodesep=0.25, ranksep=0.3, fontname=\"Helvetica\"];",
                      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10, margin=\"0.08,0.03\"];",
                      "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.6];",
                      "  v0 [id=\(q(prefix + "input")), label=\(q("input\n\(PlanReport.dims(plan.input))")), shape=ellipse];"]
