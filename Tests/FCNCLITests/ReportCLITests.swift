@@ -170,14 +170,14 @@ final class ReportCLITests: XCTestCase {
             XCTAssertGreaterThanOrEqual(ts, end, "slices on the steps track do not overlap")
             XCTAssertGreaterThan(dur, 0)
             end = ts + dur
-            XCTAssertEqual(s["pid"] as? Int, 1); XCTAssertEqual(s["tid"] as? Int, 0)
+            XCTAssertEqual(s["pid"] as? Int, 1); XCTAssertEqual(s["tid"] as? Int, 1)
             XCTAssertEqual(args["MACs"] as? Int, step["macs"] as? Int)
             XCTAssertEqual(args["sources"] as? String, (step["sources"] as! [Facts]).map { $0["name"] as! String }.joined(separator: "+"))
             XCTAssertEqual(args["source locations"] as? [String], (step["sources"] as! [Facts]).map { $0["location"] as! String })
             if (step["macs"] as! Int) > 0 { XCTAssertGreaterThan((args["GFLOP/s"] as! NSNumber).doubleValue, 0) }
         }
         // A counter sample of live bytes per step (plus one at the end), all positive.
-        let counters = events.filter { $0["ph"] as? String == "C" }
+        let counters = events.filter { $0["ph"] as? String == "C" && $0["name"] as? String == "live arena" }
         XCTAssertEqual(counters.count, steps.count + 1)
         XCTAssertTrue(counters.allSatisfy { (($0["args"] as! Facts)["bytes"] as! Int) > 0 })
         // Work split over two threads shows up on thread tracks, inside its step's slice.
@@ -189,7 +189,12 @@ final class ReportCLITests: XCTestCase {
             let (ts, dur) = ((p["ts"] as! NSNumber).doubleValue, (p["dur"] as! NSNumber).doubleValue)
             XCTAssertGreaterThanOrEqual(ts, (s["ts"] as! NSNumber).doubleValue)
             XCTAssertLessThanOrEqual(ts + dur, (s["ts"] as! NSNumber).doubleValue + (s["dur"] as! NSNumber).doubleValue + 0.002)
-            XCTAssertGreaterThanOrEqual(p["tid"] as! Int, 1)
+            XCTAssertGreaterThanOrEqual(p["tid"] as! Int, 2, "thread tracks are not the steps track")
+        }
+        // Perfetto needs the slices of one track to nest; pieces on one thread never overlap.
+        for (tid, group) in Dictionary(grouping: pieces, by: { $0["tid"] as! Int }) {
+            let spans = group.map { ((($0["ts"] as! NSNumber).doubleValue), ($0["dur"] as! NSNumber).doubleValue) }.sorted { $0.0 < $1.0 }
+            for (x, y) in zip(spans, spans.dropFirst()) { XCTAssertLessThanOrEqual(x.0 + x.1, y.0 + 1e-9, "thread track \(tid) overlaps") }
         }
         let names = Set(events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }.map { $0["tid"] as! Int })
         XCTAssertTrue(Set(pieces.map { $0["tid"] as! Int }).isSubset(of: names), "every thread track is named")

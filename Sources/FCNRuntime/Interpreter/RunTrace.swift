@@ -3,7 +3,8 @@
 // complete ("X") slice per step with its name, op, source layers and their spec locations,
 // MACs and achieved GFLOP/s (2 x MACs / duration, times the batch); one track per OS thread
 // holds a slice per piece of a step that the kernels split over workers (WorkerTrace); a
-// counter ("C") track gives the live arena bytes while each step runs (from the memory plan).
+// counter ("C") track "live arena" gives the bytes alive while each step runs (from the
+// memory plan), with one more sample, the output's bytes, when the last step ends.
 // Timestamps are microseconds since the first step started.
 
 import Dispatch
@@ -50,6 +51,9 @@ public final class RunTrace {
     private var pendingStart: UInt64 = 0
     private var interpreterThread: UInt = 0
 
+    /// The track of the step slices (a made-up thread id; thread tracks follow it).
+    static let stepsTrack = 1
+
     public init() {}
 
     /// Starts recording: every step `exe` runs from now on until `detach`.
@@ -71,19 +75,19 @@ public final class RunTrace {
         let origin = steps.first?.start ?? 0
         func us(_ t: UInt64) -> String { TraceJSON.number(Double(t &- origin) / 1000) }
         var events: [String] = [
-            TraceJSON.object(["name": .string("process_name"), "ph": .string("M"), "pid": .int(1), "tid": .int(0),
+            TraceJSON.object(["name": .string("process_name"), "ph": .string("M"), "pid": .int(1), "tid": .int(Self.stepsTrack),
                               "args": .raw(TraceJSON.object(["name": .string("fcngc run \(plan.model)")]))]),
-            TraceJSON.object(["name": .string("thread_name"), "ph": .string("M"), "pid": .int(1), "tid": .int(0),
+            TraceJSON.object(["name": .string("thread_name"), "ph": .string("M"), "pid": .int(1), "tid": .int(Self.stepsTrack),
                               "args": .raw(TraceJSON.object(["name": .string("steps")]))]),
-            TraceJSON.object(["name": .string("thread_sort_index"), "ph": .string("M"), "pid": .int(1), "tid": .int(0),
-                              "args": .raw(TraceJSON.object(["sort_index": .int(0)]))]),
+            TraceJSON.object(["name": .string("thread_sort_index"), "ph": .string("M"), "pid": .int(1), "tid": .int(Self.stepsTrack),
+                              "args": .raw(TraceJSON.object(["sort_index": .int(Self.stepsTrack)]))]),
         ]
         // Worker threads in order of first appearance; the interpreter's own thread first.
         var threadIDs: [UInt: Int] = [:]
         for t in [interpreterThread] + workers.sorted(by: { $0.start < $1.start }).map(\.thread) where threadIDs[t] == nil {
-            let tid = threadIDs.count + 1
+            let tid = Self.stepsTrack + threadIDs.count + 1
             threadIDs[t] = tid
-            let name = t == interpreterThread ? "interpreter thread (its share of split work)" : "worker thread \(tid - 1)"
+            let name = t == interpreterThread ? "interpreter thread (its share of split work)" : "worker thread \(tid - Self.stepsTrack - 1)"
             events.append(TraceJSON.object(["name": .string("thread_name"), "ph": .string("M"), "pid": .int(1), "tid": .int(tid),
                                             "args": .raw(TraceJSON.object(["name": .string(name)]))]))
             events.append(TraceJSON.object(["name": .string("thread_sort_index"), "ph": .string("M"), "pid": .int(1), "tid": .int(tid),
@@ -101,23 +105,23 @@ public final class RunTrace {
             ]
             if macs > 0 { args["GFLOP/s"] = .raw(TraceJSON.number(2 * Double(macs) / Double(ns))) }
             let name = s.sources.map(\.name).joined(separator: "+")
-            events.append(TraceJSON.object(["name": .string(name), "cat": .string("step"), "ph": .string("X"), "pid": .int(1), "tid": .int(0),
+            events.append(TraceJSON.object(["name": .string(name), "cat": .string("step"), "ph": .string("X"), "pid": .int(1), "tid": .int(Self.stepsTrack),
                                             "ts": .raw(us(span.start)), "dur": .raw(TraceJSON.number(Double(ns) / 1000)), "args": .raw(TraceJSON.object(args))]))
             if span.index < liveBytes.count {
-                events.append(TraceJSON.object(["name": .string("live arena bytes"), "ph": .string("C"), "pid": .int(1), "tid": .int(0), "ts": .raw(us(span.start)),
+                events.append(TraceJSON.object(["name": .string("live arena"), "ph": .string("C"), "pid": .int(1), "tid": .int(Self.stepsTrack), "ts": .raw(us(span.start)),
                                                 "args": .raw(TraceJSON.object(["bytes": .int(liveBytes[span.index] * batch)]))]))
             }
             // The pieces of this step that ran on worker threads.
             for w in workers where w.start >= span.start && w.end <= span.end {
                 events.append(TraceJSON.object(["name": .string(name), "cat": .string("worker"), "ph": .string("X"), "pid": .int(1),
-                                                "tid": .int(threadIDs[w.thread] ?? 0), "ts": .raw(us(w.start)),
+                                                "tid": .int(threadIDs[w.thread] ?? Self.stepsTrack), "ts": .raw(us(w.start)),
                                                 "dur": .raw(TraceJSON.number(Double(max(w.end &- w.start, 1)) / 1000)),
                                                 "args": .raw(TraceJSON.object(["step": .int(span.index)]))]))
             }
         }
         if let last = steps.last {
             let outBytes = plan.outputStep.map { $0.shape.reduce(4, *) } ?? 0
-            events.append(TraceJSON.object(["name": .string("live arena bytes"), "ph": .string("C"), "pid": .int(1), "tid": .int(0), "ts": .raw(us(last.end)),
+            events.append(TraceJSON.object(["name": .string("live arena"), "ph": .string("C"), "pid": .int(1), "tid": .int(Self.stepsTrack), "ts": .raw(us(last.end)),
                                             "args": .raw(TraceJSON.object(["bytes": .int(outBytes * batch)]))]))
         }
         return "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n" + events.joined(separator: ",\n") + "\n]}\n"
