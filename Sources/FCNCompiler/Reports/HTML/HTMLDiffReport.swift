@@ -67,6 +67,8 @@ public struct HTMLDiffReport: Sendable {
             let f: (Int) -> String = d.bytes ? Format.bytes : Format.grouped
             let delta = d.b - d.a
             let pct = d.a == 0 ? "" : " (\(delta >= 0 ? "+" : "")\(PlanDiffFormat.percent(delta, d.a))%)"
+                .replacingOccurrences(of: "+0.00%", with: delta == 0 ? "+0.00%" : "+<0.01%")
+                .replacingOccurrences(of: "-0.00%", with: "-<0.01%")
             let cls = delta > 0 ? "removed" : (delta < 0 ? "added" : "")
             out += "<tr class=\"\(cls)\" data-what=\"\(HTML.escape(d.what))\" data-a=\"\(d.a)\" data-b=\"\(d.b)\">" + HTML.cell(d.what)
             out += HTML.cell(f(d.a), cls: "num") + HTML.cell(f(d.b), cls: "num") + HTML.cell(Self.signed(delta, bytes: d.bytes) + pct, cls: "num") + "</tr>\n"

@@ -62,7 +62,7 @@ public enum MemoryTimelineSVG {
             let bytes = plan.slots[row].bytes
             out += "<text x=\"\(f(left - 4))\" y=\"\(f(y + laneH / 2 + 3))\" text-anchor=\"end\">s\(slot) \(HTML.escape(Format.bytes(bytes)))</text>\n"
             for b in t.buffers where b.slot == slot {
-                let start = b.writtenBy < 0 ? -0.25 : Double(b.writtenBy) + (b.inPlace ? 0.5 : 0)
+                let start = b.writtenBy < 0 ? -0.1 : Double(b.writtenBy) + (b.inPlace ? 0.5 : 0)
                 let takenOver = t.buffers.contains { $0.inPlace && $0.writtenBy == b.lastReader && $0.slot == slot && $0.value != b.value }
                 let end = min(Double(b.lastReader) + (takenOver ? 0.5 : 1), Double(n) + 0.4)
                 let x0 = x(start), x1 = x(end)
