@@ -2,6 +2,8 @@
 // Each pass is in PlanPasses/, opens with a comment on its algorithm, and records every
 // fusion it considered ("fused" or why not) in `plan.fusion`.
 
+import FCNPlan
+
 public enum PlanPipeline {
     public static let passes: [(name: String, run: (inout Plan) -> Void)] = [
         (DropDeadStepsPass.name, DropDeadStepsPass.run),                // nothing reads it: not computed

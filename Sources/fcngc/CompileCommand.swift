@@ -4,6 +4,7 @@
 import ArgumentParser
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

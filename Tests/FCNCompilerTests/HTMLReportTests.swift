@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 import FCNSpec
+import FCNPlan
 @testable import FCNCompiler
 
 final class HTMLReportTests: XCTestCase {

@@ -12,6 +12,7 @@
 // `b` a misalignment. Head-generated crops report a stride mismatch on the step's
 // `upsample:` with the stride that would fit. `CropExplanation` records the chains.
 
+import FCNPlan
 import FCNSpec
 
 public final class InferCropOffsetsPass {
@@ -22,8 +23,8 @@ public final class InferCropOffsetsPass {
     public static func layerMap(_ n: Node) -> CoordMap? {
         let p = n.params
         func axis(_ i: Int) -> AxisMap {
-            switch n.op.info.coord {
-            case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: n.op == .pool ? 1 : p.dilation[i])
+            switch n.op.definition.coord {
+            case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .deconvLike: return .deconv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .crop: return .crop(offset: n.cropOffset?[i] ?? 0)
             case .elementwise, .source: return .identity

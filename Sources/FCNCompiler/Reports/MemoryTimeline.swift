@@ -3,10 +3,12 @@
 // keeps each alive (the last step that still reads it — FCN-8s' pool3/pool4 taps live until
 // their score layers run), and which value occupies which arena slot when (slots as lanes).
 //
-// Liveness is PlanMemoryPass's: a value lives from the step that writes it to the last step
+// Liveness is PlanMemoryPass's (FCNPlan's Liveness.lastUse): a value lives from the step that writes it to the last step
 // that reads it (the network input from before step 0, the output to the end); a step that
 // writes in place shares its input's bytes. So `peakBytes` equals `plan.memory.peakLiveBytes`.
 // Sizes are per image, like the plan's.
+
+import FCNPlan
 
 public struct MemoryTimeline: Codable, Sendable {
     public struct Buffer: Codable, Sendable {
@@ -39,9 +41,8 @@ public struct MemoryTimeline: Codable, Sendable {
         for (i, s) in plan.steps.enumerated() {
             for v in Set(s.inputs.map(\.value)).sorted() { readers[v, default: []].append(i) }
         }
-        func lastReader(_ v: Int, writtenBy: Int) -> Int {
-            v == plan.outputValue ? n : (readers[v]?.last ?? writtenBy)
-        }
+        let lastUse = Liveness.lastUse(plan)
+        func lastReader(_ v: Int, writtenBy: Int) -> Int { lastUse[v] ?? writtenBy }
         var buffers = [Buffer(value: 0, name: "input", bytes: plan.input.reduce(4, *), slot: plan.inputSlot, writtenBy: -1,
                               lastReader: lastReader(0, writtenBy: -1), readers: readers[0] ?? [], inPlace: false)]
         for (i, s) in plan.steps.enumerated() {

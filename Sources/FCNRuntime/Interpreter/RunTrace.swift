@@ -8,7 +8,7 @@
 // Timestamps are microseconds since the first step started.
 
 import Dispatch
-import FCNCompiler
+import FCNPlan
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,8 @@
 // The marks colour both graphs and the aligned step table; PlanDiff supplies the layer,
 // offset and fusion changes and the cost deltas.
 
+import FCNPlan
+
 public struct HTMLDiffReport: Sendable {
     public var a: Plan
     public var b: Plan

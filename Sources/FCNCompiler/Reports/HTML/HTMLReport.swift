@@ -4,6 +4,8 @@
 // keeps them alive, slots as lanes), every crop's certificate and every fusion decision.
 // The CLI runs Graphviz and reads the spec files; this type only assembles text.
 
+import FCNPlan
+
 public struct HTMLReport: Sendable {
     /// A spec file as the user named it, embedded so that `file:line` links work offline.
     public struct SpecSource: Sendable {

@@ -3,6 +3,8 @@
 // writes it to the last step that reads it. Long-lived values (skip taps) are blue. Every
 // bar links to its step's row and carries a tooltip with the exact numbers.
 
+import FCNPlan
+
 public enum MemoryTimelineSVG {
     static let left = 104.0, right = 12.0
 

@@ -9,6 +9,8 @@
 // is put on the top rank, and edges between columns do not constrain the ranking (they are
 // drawn grey, or as usual for skips and crops).
 
+import FCNPlan
+
 public enum ReportGraph {
     public enum Mark: String, Sendable { case added, removed, changed }
 

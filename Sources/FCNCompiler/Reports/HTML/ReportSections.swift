@@ -3,6 +3,8 @@
 // decisions and the spec sources the step table links into. `prefix` keeps anchors unique
 // when two plans share a page (the diff); `marks` colours rows of a diff.
 
+import FCNPlan
+
 public enum ReportSections {
     static let labels = ["steps": "steps", "params": "parameters", "macs": "MACs (plan)", "graph-macs": "MACs (graph)",
                          "arena-bytes": "activation arena", "peak-live-bytes": "peak live activations", "no-reuse-bytes": "without slot reuse",
