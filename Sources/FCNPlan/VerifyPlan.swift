@@ -42,6 +42,8 @@ public enum VerifyPlan {
         }
         if !produced.contains(plan.outputValue) { out.append("the output v\(plan.outputValue) is never written") }
         if let o = plan.outputStep, o.shape != plan.output { out.append("the output step writes \(o.shape), the plan says \(plan.output)") }
+        // Memory is checked only on a well-formed step list (its byte counts rely on valid shapes).
+        if !out.isEmpty { return out }
         if forRunning { out += memory(plan) }
         if !out.isEmpty { return out }
         if !plan.slots.isEmpty { out += overlaps(plan) }

@@ -37,8 +37,8 @@ public final class InferCropOffsetsPass {
         reportedHeadStride = false
         for id in g.nodes.indices {
             var n = g[id]
-            switch n.op {
-            case .input:
+            switch n.op.definition.coord {
+            case .source:
                 n.map = .identity
             case .crop:
                 let x = n.inputs[0], r = n.like ?? 0
@@ -48,13 +48,14 @@ public final class InferCropOffsetsPass {
                     n.cropOffset = offsets
                     n.map = mr
                 }
-            case .sum:
-                // An input whose crop failed has no map: leave the sum (and all after it) unmapped
-                // rather than report follow-on errors against a path that is already wrong.
+            case .elementwise where n.inputs.count > 1:
+                // A sum: its inputs must line up. An input whose crop failed has no map: leave the
+                // sum (and all after it) unmapped rather than report follow-on errors against a
+                // path that is already wrong.
                 guard n.inputs.allSatisfy({ g[$0].map != nil }) else { break }
                 n.map = g[n.inputs[0]].map
                 for j in n.inputs.dropFirst() { checkSum(n, n.inputs[0], j, g) }
-            default:
+            case .elementwise, .convLike, .deconvLike:
                 guard let m = g[n.inputs[0]].map, let own = Self.layerMap(n) else { break }
                 n.map = composed(own, m, n)
             }
