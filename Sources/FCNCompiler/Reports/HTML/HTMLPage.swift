@@ -10,17 +10,12 @@ public enum HTML {
         var out = ""
         out.reserveCapacity(s.count)
         for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
+            if let entity = entities[ch] { out += entity } else { out.append(ch) }
         }
         return out
     }
+
+    static let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
 
     /// An id usable in `href="#..."`: letters, digits, '-' and '_'; everything else as '_'.
     public static func anchor(_ parts: String...) -> String {
