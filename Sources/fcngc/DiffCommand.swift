@@ -1,5 +1,6 @@
 // `fcngc diff A.yaml B.yaml [--input HxW] [--html -o diff.html]`: what changes between two
-// variants, as text, JSON, or a self-contained HTML page (both plans side by side).
+// variants, as text, JSON, or a self-contained HTML page (both plans side by side). Exit
+// status as diff(1): 0 same, 1 different; errors in either spec (or in writing): 2.
 
 import ArgumentParser
 import FCNSpec
@@ -24,16 +25,23 @@ struct DiffCommand: ParsableCommand {
         let diagnostics = Diagnostics()
         let ca = Pipeline.compile(a, options: CompileOptions(input: input), diagnostics: diagnostics)
         let cb = Pipeline.compile(b, options: CompileOptions(input: input), diagnostics: diagnostics)
-        try Terminal.report(diagnostics)
-        guard let ca, let cb else { throw ExitCode(1) }
+        do { try Terminal.report(diagnostics) } catch { throw ExitCode(2) }
+        guard let ca, let cb else { throw ExitCode(2) }
         let (pa, pb) = (PlanPipeline.run(ca), PlanPipeline.run(cb))
-        if html {
-            let marks = HTMLDiffReport.marks(pa, pb)
-            let page = HTMLDiffReport(a: pa, b: pb, graphA: try Graphviz.svg(ReportGraph.dot(pa, prefix: "a-", marks: marks.a)),
-                                      graphB: try Graphviz.svg(ReportGraph.dot(pb, prefix: "b-", marks: marks.b)))
-            return try Output.write(page.render(), to: output)
-        }
         let diff = PlanDiff(pa, pb)
-        try Output.write(emit == "json" ? try jsonString(diff) : diff.text, to: output)
+        do {
+            if html {
+                let marks = HTMLDiffReport.marks(pa, pb)
+                let page = HTMLDiffReport(a: pa, b: pb, graphA: try Graphviz.svg(ReportGraph.dot(pa, prefix: "a-", marks: marks.a)),
+                                          graphB: try Graphviz.svg(ReportGraph.dot(pb, prefix: "b-", marks: marks.b)))
+                try Output.write(page.render(), to: output)
+            } else {
+                try Output.write(emit == "json" ? try jsonString(diff) : diff.text, to: output)
+            }
+        } catch {
+            throw ExitCode(2)   // Graphviz or the output file; the message is printed
+        }
+        // Like diff(1): 0 when the two are the same, 1 when they differ (2 is an error).
+        if !diff.isEmpty { throw ExitCode(1) }
     }
 }

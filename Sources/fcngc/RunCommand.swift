@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+    @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
     @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing): a slice per step, worker threads, live arena bytes.") var trace: String?
 
     func validate() throws {
@@ -29,12 +30,14 @@ struct RunCommand: ParsableCommand {
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil, trace == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay, --dump-steps or --trace") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
         if trace != nil, dumpSteps != nil { throw ValidationError("--trace times the steps; --dump-steps writes them out: use one or the other") }
     }
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         do {
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
@@ -64,10 +67,12 @@ struct RunCommand: ParsableCommand {
     func runTensor(_ runner: ModelRunner, _ path: String) throws {
         let input = try NPY.read(path: path)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        if let output {
-            guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
-            try LabelPNG.write(try labels(s), to: output)
+        try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            if let output {
+                guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
+                try LabelPNG.write(try labels(s), to: output)
+            }
         }
     }
 
@@ -84,39 +89,54 @@ struct RunCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         var failures = 0
-        let progress = Progress(total: files.count, enabled: Terminal.stderrIsTTY)
+        let progress = Progress(total: files.count)
+        Feedback.phasesMuted = true
         for (i, f) in files.enumerated() {
             let stem = (f as NSString).deletingPathExtension
             progress.update(i, f)
+            var ok = false
+            defer { progress.finished(i, f, ok: ok) }
             do {
                 try runImage(runner, (path as NSString).appendingPathComponent(f),
                              output: output.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              overlay: overlay.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              scores: scores.map { ($0 as NSString).appendingPathComponent(stem + ".npy") })
+                ok = true
             } catch let e as RuntimeError {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
-                failures += 1
-            } catch is CompilationFailed {
-                failures += 1   // its diagnostics are printed; go on with the other images
+                failures += 1   // go on with the other images
             }
         }
-        progress.finish("\(files.count - failures) of \(files.count) images")
-        if failures > 0 { throw ExitCode(1) }
+        guard failures == 0 else {
+            progress.clear()
+            Terminal.printError("error: \(failures) of \(files.count) images failed; the other \(files.count - failures) were written")
+            throw ExitCode(1)
+        }
+        progress.finish("\(files.count) of \(files.count) images")
     }
 
     func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
         let img = try Images.read(path: path)
-        let plan = try runner.plan(Pair(img.height, img.width))
+        let plan: Plan
+        do {
+            plan = try runner.plan(Pair(img.height, img.width))
+        } catch is CompilationFailed {
+            throw RuntimeError(file: path, "the model does not compile at this image's size, \(img.height)x\(img.width) (errors above)")
+        }
         guard plan.input[0] == 3 else {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }
         let input = try Images.preprocess(img, plan.preprocessing)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        let map = try labels(s)
-        if let output { try LabelPNG.write(map, to: output) }
-        if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+        let map = try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            let map = try labels(s)
+            if let output { try LabelPNG.write(map, to: output) }
+            if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+            return map
+        }
+        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: plan.classes)) }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {
@@ -134,7 +154,11 @@ struct RunCommand: ParsableCommand {
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        if let trace { return try RunTraceFile.run(exe, to: trace) { try timed { try exe.run(input) } } }
-        return try timed { try exe.run(input) }
+        let runOnce = { () throws -> Tensor in
+            if `repeat` > 1 { return try timed { try exe.run(input) } }
+            return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
+        }
+        if let trace { return try RunTraceFile.run(exe, to: trace, runOnce) }
+        return try runOnce()
     }
 }

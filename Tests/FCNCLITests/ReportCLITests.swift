@@ -114,7 +114,7 @@ final class ReportCLITests: XCTestCase {
         let dir = try tempDir()
         let page = dir.appendingPathComponent("d.html")
         let r = try fcngc("diff", "Models/fcn16s.yaml", "Models/fcn8s.yaml", "--html", "-o", page.path)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 1, "they differ (diff(1)'s exit status); \(r.stderr)")
         let facts = try check(page)
         let aligned = facts["aligned"] as! [[String: String]]
         let added = Set(aligned.filter { $0["class"] == "added" }.map { $0["key"]! })
