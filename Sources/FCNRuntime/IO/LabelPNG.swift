@@ -89,7 +89,7 @@ public enum LabelPNG {
     /// Reads a label PNG: a palette PNG gives its palette indices (the colours are ignored), an
     /// 8-bit (or 1/2/4-bit) grayscale PNG its gray values. Colour and 16-bit images are refused.
     public static func read(path: String) throws -> LabelMap {
-        let file = try MappedFile(path: path)
+        let file = try FileContents.read(path)
         return try withExtendedLifetime(file) { try readLabels(file.buffer, path: path) }
     }
 
