@@ -1,0 +1,118 @@
+// The size chain of one axis, compiled once and run for every input size by ValidSizesPass.
+//
+// `ValidSizesPass.chain` (ShapeRules on each node in order) is the definition; this is the
+// same arithmetic on plain integers, so 4096 sizes x 2 axes x N layers stay cheap on a spec
+// of 60,000 layers. Size-preserving layers (relu, lrn, dropout, scale) fail only when their
+// input exceeds ShapeRules.maxSize; reading another size-preserving layer or the input
+// (both already checked, earlier in topological order) they cannot fail first, so they are
+// left out and read their source's slot.
+
+struct AxisProgram {
+    enum Kind {
+        case conv(extent: Int, stride: Int, pad: Int)
+        case pool(kernel: Int, stride: Int, pad: Int, floor: Bool)
+        case deconv(extent: Int, stride: Int, pad: Int)
+        case crop(offset: Int, like: Int)
+        case preserve
+        case sum(first: Int, count: Int)   // slots in `sumInputs`
+    }
+
+    struct Step {
+        var kind: Kind
+        var node: Int   // where the result goes (and the failing layer's index)
+        var input: Int  // slot read
+    }
+
+    let names: [String]
+    let steps: [Step]
+    let sumInputs: [Int]
+    let output: Int
+    let nodeCount: Int
+
+    init(_ g: Graph, axis: Int) {
+        var slot = Array(g.nodes.indices)       // node -> the node whose size it has
+        var preserving = [Bool](repeating: false, count: g.nodes.count)
+        var steps: [Step] = [], sumInputs: [Int] = []
+        for id in g.nodes.indices {
+            let n = g.nodes[id], p = n.params
+            let input = n.inputs.first.map { slot[$0] } ?? 0
+            switch n.op {
+            case .input:
+                preserving[id] = true
+                continue
+            case .relu, .lrn, .dropout, .scale:
+                preserving[id] = true
+                if let src = n.inputs.first, preserving[src] { slot[id] = slot[src]; continue }
+                steps.append(Step(kind: .preserve, node: id, input: input))
+            case .conv:
+                steps.append(Step(kind: .conv(extent: p.kernelExtent(axis), stride: p.stride[axis], pad: p.pad[axis]), node: id, input: input))
+            case .pool:
+                steps.append(Step(kind: .pool(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], floor: p.rounding == .floor), node: id, input: input))
+            case .deconv:
+                steps.append(Step(kind: .deconv(extent: p.kernelExtent(axis), stride: p.stride[axis], pad: p.pad[axis]), node: id, input: input))
+            case .crop:
+                steps.append(Step(kind: .crop(offset: n.cropOffset?[axis] ?? 0, like: slot[n.like ?? 0]), node: id, input: input))
+            case .sum:
+                steps.append(Step(kind: .sum(first: sumInputs.count, count: n.inputs.count), node: id, input: input))
+                sumInputs += n.inputs.map { slot[$0] }
+            }
+        }
+        self.names = g.nodes.map(\.name)
+        self.steps = steps
+        self.sumInputs = sumInputs
+        self.output = slot[g.output]
+        self.nodeCount = g.nodes.count
+    }
+
+    func run(_ size: Int) -> Result<Int, ValidSizesPass.Failure> {
+        var sizes = [Int](repeating: 0, count: nodeCount)
+        sizes[0] = size
+        return sizes.withUnsafeMutableBufferPointer { sizes in
+            steps.withUnsafeBufferPointer { steps in
+                for step in steps {
+                    if let out = Self.outSize(step, sizes, sumInputs) {
+                        sizes[step.node] = out
+                    } else {
+                        return .failure(ValidSizesPass.Failure(layer: names[step.node]))
+                    }
+                }
+                return .success(sizes[output])
+            }
+        }
+    }
+
+    /// ShapeRules.outSize on plain integers (nil: the layer fails at this size).
+    @inline(__always)
+    private static func outSize(_ step: Step, _ sizes: UnsafeMutableBufferPointer<Int>, _ sumInputs: [Int]) -> Int? {
+        let size = sizes[step.input]
+        guard size <= ShapeRules.maxSize else { return nil }
+        switch step.kind {
+        case .conv(let kext, let s, let pad):
+            let padded = size + 2 * pad
+            guard padded >= kext else { return nil }
+            return (padded - kext) / s + 1
+        case .pool(let k, let s, let pad, let floor):
+            let padded = size + 2 * pad
+            guard padded >= k else { return nil }
+            if floor { return (padded - k) / s + 1 }
+            var out = (padded - k + s - 1) / s + 1
+            if pad > 0, (out - 1) * s >= size + pad { out -= 1 }
+            return out
+        case .deconv(let kext, let s, let pad):
+            let (m, o1) = s.multipliedReportingOverflow(by: size - 1)
+            guard !o1 else { return nil }
+            let (out, o2) = m.addingReportingOverflow(kext - 2 * pad)
+            guard !o2, out >= 1 else { return nil }
+            return out
+        case .crop(let off, let like):
+            let ref = sizes[like]
+            guard size - off >= ref else { return nil }
+            return ref
+        case .preserve:
+            return size
+        case .sum(let first, let count):
+            for k in first..<(first + count) where sizes[sumInputs[k]] != size { return nil }
+            return size
+        }
+    }
+}
