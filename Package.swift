@@ -42,10 +42,17 @@ let package = Package(
             "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastFlags),
 
+        // Fuzzing (Docs/Robustness.md): C-callable entries over every reader, and the libFuzzer
+        // driver (a C main that replays files in an ordinary build; Scripts/fuzz.sh builds it
+        // with -sanitize=fuzzer,address).
+        .target(name: "FCNFuzzEntries", dependencies: ["FCNRuntime"]),
+        .executableTarget(name: "fcngc-fuzz-driver", dependencies: ["FCNFuzzEntries"], path: "Fuzz/Driver"),
+
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FCNFuzzEntries"]),
     ]
 )

@@ -26,6 +26,8 @@ final class ModelRunner {
     private var compilations: [String: Compilation] = [:]
     private var executables: [String: Executable] = [:]
     private(set) var weights: WeightStore?
+    /// Largest number of bytes a run may need (checked before allocating; see MemoryCheck).
+    var maxMemory = MemoryGuard.defaultLimit()
 
     init(spec: String, weights: WeightChoice) {
         self.spec = spec
@@ -74,10 +76,11 @@ final class ModelRunner {
         return store
     }
 
-    func executable(_ size: Pair, batch: Int) throws -> Executable {
+    func executable(_ size: Pair, batch: Int, input file: String? = nil) throws -> Executable {
         let key = "\(size.h)x\(size.w)x\(batch)"
         if let e = executables[key] { return e }
         let p = try plan(size)
+        try checkMemory(p, size: size, batch: batch, file: file)
         let e = try Executable(plan: p, weights: try loadWeights(for: p), batch: batch)
         executables[key] = e
         return e

@@ -14,6 +14,7 @@ struct WeightsCommand: ParsableCommand {
     @Option(help: "Write weights made with random[:SEED] (He initialisation) to -o FILE.") var `init`: String?
     @Option(name: .shortAndLong, help: "Output safetensors file (with --init).") var output: String?
     @Option(help: "Check FILE against the table instead of printing it.") var check: String?
+    @Flag(help: "With --init: replace -o FILE even if it holds weights not made by --init.") var force = false
 
     func run() throws {
         let runner = ModelRunner(spec: spec, weights: .random(0))
@@ -34,7 +35,13 @@ struct WeightsCommand: ParsableCommand {
                 throw ValidationError("--init takes random or random:SEED, not '\(initSpec)'")
             }
             guard let output else { throw ValidationError("--init needs -o FILE.safetensors") }
-            try WeightStore.random(for: plan, seed: seed).write(to: output)
+            do {
+                try checkOutput(output)
+                try WeightStore.random(for: plan, seed: seed).write(to: output, metadata: [Self.initKey: initSpec])
+            } catch let e as RuntimeError {
+                Terminal.printError("error: \(e.message)")
+                throw ExitCode(1)
+            }
             return
         }
         var t = TextTable(["tensor", "shape", "params", "note"], rightAligned: [2])
