@@ -26,6 +26,7 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
 
     func run() throws {
+        try checkOutput()
         let diagnostics = Diagnostics()
         let result = Pipeline.compile(spec, options: CompileOptions(input: input), diagnostics: diagnostics)
         try Terminal.report(diagnostics)

@@ -30,7 +30,7 @@ extension ModelRunner {
     /// Binary search over heights below `size.h` (width scaled alike) for the largest size
     /// whose plan fits; sizes the network rejects count as not fitting.
     private func largestFitting(_ size: Pair, batch: Int) -> (h: Int, w: Int, bytes: Int)? {
-        guard let spec = try? compilation(nil).spec else { return nil }
+        guard let spec = SpecLoader(diagnostics: Diagnostics()).load(self.spec) else { return nil }
         func bytes(_ h: Int) -> (Pair, Int)? {
             let s = Pair(h, max(1, Int((Double(size.w) * Double(h) / Double(size.h)).rounded())))
             var options = CompileOptions(input: s)

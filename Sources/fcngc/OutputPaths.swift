@@ -4,6 +4,7 @@
 // existing path by device and inode (so `./a.png`, `a.png` and a hard link are the same), a
 // new one by its resolved directory and name.
 
+import ArgumentParser
 import Foundation
 import FCNRuntime
 
@@ -115,6 +116,20 @@ extension WeightsCommand {
         let madeByInit = (try? SafetensorsFile(path: output))?.metadata[Self.initKey] != nil
         if !madeByInit {
             throw RuntimeError(file: output, "exists and does not hold weights written by --init; replacing it would lose it (add --force to replace it)")
+        }
+    }
+}
+
+extension CompileCommand {
+    /// `compile SPEC -o SPEC` would replace the spec with its own plan.
+    func checkOutput() throws {
+        guard let output, output != "-" else { return }
+        do {
+            try OutputPaths.check(inputs: [.init("the spec", spec)], outputs: [.init("-o", output)])
+            try OutputPaths.requireFiles([.init("-o", output)])
+        } catch let e as RuntimeError {
+            Terminal.printError("error: \(e.message)")
+            throw ExitCode(1)
         }
     }
 }

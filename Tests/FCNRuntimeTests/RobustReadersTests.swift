@@ -3,6 +3,7 @@
 
 import Foundation
 import XCTest
+import FCNCompiler
 @testable import FCNRuntime
 
 final class RobustReadersTests: XCTestCase {

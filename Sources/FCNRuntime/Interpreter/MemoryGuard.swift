@@ -31,9 +31,10 @@ public enum MemoryGuard {
     /// "8G", "512M", "1.5GiB", "1000000" (bytes); nil if not a size.
     public static func parse(_ s: String) -> Int? {
         let t = s.trimmingCharacters(in: .whitespaces).uppercased()
-        let units: [(String, Double)] = [("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10), ("TIB", 1 << 40),
+        let gib = 1_073_741_824.0, mib = 1_048_576.0, kib = 1024.0, tib = gib * 1024
+        let units: [(String, Double)] = [("GIB", gib), ("MIB", mib), ("KIB", kib), ("TIB", tib),
                                          ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("TB", 1e12),
-                                         ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("T", 1 << 40), ("B", 1)]
+                                         ("G", gib), ("M", mib), ("K", kib), ("T", tib), ("B", 1)]
         var number = t, scale = 1.0
         for (u, v) in units where t.hasSuffix(u) {
             number = String(t.dropLast(u.count))
