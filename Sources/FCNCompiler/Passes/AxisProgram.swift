@@ -17,9 +17,11 @@ struct AxisProgram {
         case sum(first: Int, count: Int)   // slots in `sumInputs`
     }
 
+    /// Slots are dense: 0 is the network input, step k writes slot k + 1, so the sizes of a
+    /// run fit in `steps.count + 1` integers however many layers were left out.
     struct Step {
         var kind: Kind
-        var node: Int   // where the result goes (and the failing layer's index)
+        var node: Int   // the layer (named when it fails)
         var input: Int  // slot read
     }
 
@@ -27,18 +29,19 @@ struct AxisProgram {
     let steps: [Step]
     let sumInputs: [Int]
     let output: Int
-    let nodeCount: Int
 
     init(_ g: Graph, axis: Int) {
-        var slot = Array(g.nodes.indices)       // node -> the node whose size it has
+        var slot = [Int](repeating: 0, count: g.nodes.count)   // node -> the slot holding its size
         var preserving = [Bool](repeating: false, count: g.nodes.count)
         var steps: [Step] = [], sumInputs: [Int] = []
         for id in g.nodes.indices {
             let n = g.nodes[id], p = n.params
             let input = n.inputs.first.map { slot[$0] } ?? 0
+            slot[id] = steps.count + 1   // the step appended below (overwritten for left-out layers)
             switch n.op {
             case .input:
                 preserving[id] = true
+                slot[id] = 0
                 continue
             case .relu, .lrn, .dropout, .scale:
                 preserving[id] = true
@@ -61,17 +64,22 @@ struct AxisProgram {
         self.steps = steps
         self.sumInputs = sumInputs
         self.output = slot[g.output]
-        self.nodeCount = g.nodes.count
     }
 
+    /// The output size for input `size`, or the first failing layer.
     func run(_ size: Int) -> Result<Int, ValidSizesPass.Failure> {
-        var sizes = [Int](repeating: 0, count: nodeCount)
+        var sizes = [Int](repeating: 0, count: steps.count + 1)
+        return run(size, scratch: &sizes)
+    }
+
+    /// As `run(_:)`, reusing `sizes` (steps.count + 1 integers) across calls.
+    func run(_ size: Int, scratch sizes: inout [Int]) -> Result<Int, ValidSizesPass.Failure> {
         sizes[0] = size
         return sizes.withUnsafeMutableBufferPointer { sizes in
             steps.withUnsafeBufferPointer { steps in
-                for step in steps {
+                for (k, step) in steps.enumerated() {
                     if let out = Self.outSize(step, sizes, sumInputs) {
-                        sizes[step.node] = out
+                        sizes[k + 1] = out
                     } else {
                         return .failure(ValidSizesPass.Failure(layer: names[step.node]))
                     }

@@ -30,9 +30,10 @@ public struct ValidSizesPass {
         var result = ValidSizes(limit: limit, smallest: [nil, nil], gaps: [[], []], outputMismatches: [[], []], firstFailure: [nil, nil])
         for axis in 0..<2 {
             let program = AxisProgram(g, axis: axis)
+            var scratch = [Int](repeating: 0, count: program.steps.count + 1)
             var lastFailure: String?
             for size in 1...max(1, limit) {
-                switch program.run(size) {
+                switch program.run(size, scratch: &scratch) {
                 case .failure(let layer):
                     if result.smallest[axis] == nil { lastFailure = layer.layer } else if result.gaps[axis].count < 20 { result.gaps[axis].append(size) }
                 case .success(let out):

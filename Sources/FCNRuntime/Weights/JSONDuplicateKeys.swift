@@ -13,52 +13,48 @@ enum JSONDuplicateKeys {
         var offset: Int
     }
 
-    private struct Object {
-        var seen: [String: Int] = [:]
-        var key: String?           // this object's key in its parent, if any
-        var expectingKey = true
-    }
-
     /// The first repeated key, in document order, or nil.
     static func first(in b: [UInt8]) -> Duplicate? {
-        var stack: [Object?] = []  // nil: an array
+        // Open containers, innermost last: for an object its key set (mutated in place: a
+        // copy per key would make the scan quadratic), its key in its parent, whether a key
+        // comes next; nil for an array.
+        var seen: [[String: Int]?] = []
+        var names: [String?] = []
+        var expectingKey: [Bool] = []
         var pendingKey: String? = nil
         var i = 0
         while i < b.count {
-            let c = b[i]
-            switch c {
+            switch b[i] {
             case UInt8(ascii: "{"):
-                stack.append(Object(key: pendingKey))
+                seen.append([:]); names.append(pendingKey); expectingKey.append(true)
                 pendingKey = nil
                 i += 1
             case UInt8(ascii: "["):
-                stack.append(nil)
+                seen.append(nil); names.append(nil); expectingKey.append(false)
                 pendingKey = nil
                 i += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                _ = stack.popLast()
+                _ = seen.popLast(); _ = names.popLast(); _ = expectingKey.popLast()
                 i += 1
             case UInt8(ascii: ","):
-                if let top = stack.last, top != nil { stack[stack.count - 1]!.expectingKey = true }
+                if let last = seen.indices.last, seen[last] != nil { expectingKey[last] = true }
                 pendingKey = nil
                 i += 1
             case UInt8(ascii: ":"):
-                if let top = stack.last, top != nil { stack[stack.count - 1]!.expectingKey = false }
+                if let last = expectingKey.indices.last { expectingKey[last] = false }
                 i += 1
             case UInt8(ascii: "\""):
                 let start = i
                 let (text, end) = string(b, from: i)
                 i = end
-                if let top = stack.last, var object = top, object.expectingKey {
-                    if let first = object.seen[text] {
-                        var path = stack.compactMap { $0?.key }
-                        path.append(text)
-                        return Duplicate(path: path, firstOffset: first, offset: start)
-                    }
-                    object.seen[text] = start
-                    stack[stack.count - 1] = object
-                    pendingKey = text
+                guard let last = seen.indices.last, expectingKey[last] else { break }
+                if let first = seen[last]?[text] {
+                    var path = names.compactMap { $0 }
+                    path.append(text)
+                    return Duplicate(path: path, firstOffset: first, offset: start)
                 }
+                seen[last]?[text] = start
+                pendingKey = text
             default:
                 i += 1
             }
