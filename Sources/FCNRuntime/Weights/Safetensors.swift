@@ -94,23 +94,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw fail("header is not valid UTF-8")
         }
-        let headerData = Data(headerBytes)
-        let raw: RawHeader
+        let raw: SafetensorsHeader
         do {
-            raw = try JSONDecoder().decode(RawHeader.self, from: headerData)
-        } catch let e as DecodingError {
-            throw fail(RawHeader.tensorName(of: e), "invalid JSON header: \(RawHeader.describe(e))")
-        } catch let e as RuntimeError {
+            raw = try SafetensorsHeader.parse(headerBytes)
+        } catch let e as SafetensorsHeader.Failure {
             throw fail(e.tensor, e.problem)
-        } catch {
-            throw fail("invalid JSON header: \(error)")
-        }
-        // JSON parsers disagree on repeated keys (we would keep one entry, the reference reader
-        // another): one crafted file, two models. A repeated key is an error.
-        if let dup = JSONDuplicateKeys.first(in: headerBytes) {
-            throw fail(dup.path.first, dup.path.count <= 1
-                ? "the header names this tensor twice (at bytes \(dup.firstOffset) and \(dup.offset) of the header); a name must be unique"
-                : "key '\(dup.path.last!)' appears twice in its entry (at bytes \(dup.firstOffset) and \(dup.offset) of the header)")
         }
         metadata = raw.metadata
 
@@ -261,96 +249,6 @@ private enum ByteSource {
         var out = [UInt8](repeating: 0, count: count)
         try out.withUnsafeMutableBytes { try read(into: $0.baseAddress!, count: count, at: offset) }
         return out
-    }
-}
-
-// MARK: - Header decoding
-
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { return nil }
-}
-
-/// A JSON integer; other numbers get an error that says what they are (JSONDecoder alone only
-/// says "not valid JSON" for 1e30 or 1.5).
-private struct JSONInt: Decodable {
-    var value: Int
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let v = try? c.decode(Int.self) { value = v; return }
-        if let d = try? c.decode(Double.self) {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(d) is not an integer in the range of Int")
-        }
-        throw DecodingError.typeMismatch(Int.self, .init(codingPath: c.codingPath, debugDescription: ""))
-    }
-}
-
-private struct RawEntry: Decodable {
-    var dtype: String
-    var shape: [Int]
-    var offsets: [Int]
-    enum CodingKeys: String, CodingKey { case dtype, shape, offsets = "data_offsets" }
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        dtype = try c.decode(String.self, forKey: .dtype)
-        shape = try c.decode([JSONInt].self, forKey: .shape).map(\.value)
-        offsets = try c.decode([JSONInt].self, forKey: .offsets).map(\.value)
-    }
-}
-
-private struct RawHeader: Decodable {
-    var tensors: [(String, RawEntry)] = []
-    var metadata: [String: String] = [:]
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        for key in c.allKeys {
-            if key.stringValue == "__metadata__" {
-                if try c.decodeNil(forKey: key) { continue }
-                do {
-                    metadata = try c.decode([String: String].self, forKey: key)
-                } catch {
-                    throw RuntimeError("__metadata__ must map strings to strings")
-                }
-            } else {
-                tensors.append((key.stringValue, try c.decode(RawEntry.self, forKey: key)))
-            }
-        }
-    }
-
-    static func tensorName(of e: DecodingError) -> String? {
-        let path: [CodingKey]
-        switch e {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-            path = c.codingPath
-        @unknown default:
-            return nil
-        }
-        return path.first?.stringValue
-    }
-
-    static func describe(_ e: DecodingError) -> String {
-        func at(_ c: DecodingError.Context) -> String {
-            let p = c.codingPath.dropFirst().map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return p.isEmpty ? "" : "at \(p.joined(separator: ".")): "
-        }
-        switch e {
-        case .typeMismatch(let t, let c):
-            return "\(at(c))expected \(t == Int.self ? "an integer" : "\(t)")"
-                + (c.debugDescription.isEmpty ? "" : " (\(c.debugDescription))")
-        case .valueNotFound(_, let c):
-            return "\(at(c))missing value"
-        case .keyNotFound(let k, let c):
-            return "\(at(c))missing key '\(k.stringValue)'"
-        case .dataCorrupted(let c):
-            var s = "\(at(c))\(c.debugDescription)"
-            if let u = c.underlyingError { s += " (\(u))" }
-            return s
-        @unknown default:
-            return "\(e)"
-        }
     }
 }
 
