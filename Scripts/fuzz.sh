@@ -32,16 +32,16 @@ trap 'rm -rf "$work" "$log"' EXIT
 mkdir -p "Fuzz/crashers/$target"
 
 set +e
-ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 FCNGC_FUZZ_TARGET="$target" "$bin" \
-    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=65536 \
+ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:malloc_context_size=0 FCNGC_FUZZ_TARGET="$target" "$bin" \
+    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len="${FUZZ_MAX_LEN:-8192}" \
     -print_final_stats=1 -artifact_prefix="Fuzz/crashers/$target/" \
     "$work" "Fuzz/corpus/$target" >"$log" 2>&1
 status=$?
 set -e
 
-execs=$(grep -E "stat::number_of_executed_units" "$log" | tail -1 | awk '{print $2}')
-rate=$(grep -E "stat::average_exec_per_sec" "$log" | tail -1 | awk '{print $2}')
-crash=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')
+execs=$(grep -E "stat::number_of_executed_units" "$log" | tail -1 | awk '{print $2}' || true)
+rate=$(grep -E "stat::average_exec_per_sec" "$log" | tail -1 | awk '{print $2}' || true)
+crash=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //' || true)
 if [ "$status" -ne 0 ] || [ -n "$crash" ]; then
     tail -60 "$log" >&2
     echo "fuzz $target: ${execs:-?} executions in $seconds s (${rate:-?} exec/s), CRASH ${crash:-(exit $status)}"
