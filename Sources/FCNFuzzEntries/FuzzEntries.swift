@@ -24,7 +24,7 @@ public enum FuzzEntries {
         let name = "/fcngc-fuzz-nonexistent/spec.yaml"
         guard let text = String(validating: bytes, as: UTF8.self),
               let root = YAMLComposer(file: name, diagnostics: diagnostics).compose(text),
-              let spec = SpecLoader(diagnostics: diagnostics).readModel(root, file: name),
+              let spec = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).readModel(root, file: name),
               !diagnostics.hasErrors else { return }
         var options = CompileOptions(input: Pair(37, 45))
         options.sizeLimit = 64   // the valid-size proof per axis: 64 sizes, not 4096 (speed)

@@ -6,6 +6,7 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 extension ModelRunner {
@@ -30,12 +31,14 @@ extension ModelRunner {
     /// Binary search over heights below `size.h` (width scaled alike) for the largest size
     /// whose plan fits; sizes the network rejects count as not fitting.
     private func largestFitting(_ size: Pair, batch: Int) -> (h: Int, w: Int, bytes: Int)? {
-        guard let spec = SpecLoader(diagnostics: Diagnostics()).load(self.spec) else { return nil }
+        // Analysed quietly (its diagnostics were printed once already); a saved plan has one size.
+        guard !isPlanFile, let spec = SpecLoader(diagnostics: Diagnostics(), catalog: OpRegistry.catalog).load(model) else { return nil }
+        var options = CompileOptions()
+        options.sizeLimit = 1   // the valid-size proof is not needed here
+        guard let analysis = Pipeline.analyse(spec, options: options, diagnostics: Diagnostics()) else { return nil }
         func bytes(_ h: Int) -> (Pair, Int)? {
             let s = Pair(h, max(1, Int((Double(size.w) * Double(h) / Double(size.h)).rounded())))
-            var options = CompileOptions(input: s)
-            options.sizeLimit = 1   // the valid-size proof is not needed here
-            guard let c = Pipeline.compile(spec, options: options, diagnostics: Diagnostics()) else { return nil }
+            guard let c = Pipeline.compile(analysis, input: s, diagnostics: Diagnostics()) else { return nil }
             return (s, MemoryGuard.bytesNeeded(PlanPipeline.run(c), batch: batch))
         }
         var lo = 0, hi = size.h   // bytes(hi) does not fit

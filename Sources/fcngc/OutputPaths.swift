@@ -72,7 +72,7 @@ extension RunCommand {
     /// Every output checked against every input and each other, before anything runs.
     func checkPaths() throws {
         var inputs = [OutputPaths.Use("the spec", spec)]
-        if let weights { inputs.append(.init("--weights", weights)) }
+        if let weights = weightOptions.weights { inputs.append(.init("--weights", weights)) }
         if let image { inputs.append(.init("--image", image)) }
         if let tensor { inputs.append(.init("--tensor", tensor)) }
         var outputs: [OutputPaths.Use] = []

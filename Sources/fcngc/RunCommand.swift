@@ -1,19 +1,19 @@
-// `fcngc run SPEC (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
+// `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
 //  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]`
 
 import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a model on images or a tensor.",
         discussion: "Images are read as PNG or JPEG, preprocessed as the spec's `input` says, and the label map is written as an 8-bit palette PNG (PASCAL VOC colours). A directory of images gives a directory of outputs.")
 
-    @Argument(help: "Model spec file.") var spec: String
-    @Option(help: "Weights (safetensors; F32, F16 or BF16).") var weights: String?
-    @Option(help: "Random weights instead of a file: random or random:SEED.") var `init`: String?
+    @Argument(help: "Model spec file, or a plan saved by `fcngc compile --emit json -o plan.json` (runs as reviewed, at its size).") var spec: String
+    @OptionGroup var weightOptions: WeightOptions
     @Option(help: "Input image (PNG or JPEG) or a directory of them.") var image: String?
     @Option(help: "Input tensor (.npy, float32 N,C,H,W, already preprocessed).") var tensor: String?
     @Option(name: .shortAndLong, help: "Label map PNG (or a directory, for a directory of images).") var output: String?
@@ -25,8 +25,6 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
 
     func validate() throws {
-        if (weights == nil) == (`init` == nil) { throw ValidationError("give exactly one of --weights FILE or --init random[:SEED]") }
-        if let i = `init`, WeightChoice.parseInit(i) == nil { throw ValidationError("--init takes random or random:SEED, not '\(i)'") }
         if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -37,7 +35,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let runner = ModelRunner(spec: spec, weights: weights.map { .file($0) } ?? WeightChoice.parseInit(`init`!)!)
+        let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         if let m = maxMemory.flatMap(MemoryGuard.parse) { runner.maxMemory = m }
         do {
             try checkPaths()

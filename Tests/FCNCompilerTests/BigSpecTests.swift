@@ -23,12 +23,12 @@ final class BigSpecTests: XCTestCase {
             try text.write(to: dir.appendingPathComponent("s\(i).yaml"), atomically: false, encoding: .utf8)
         }
         let d = Diagnostics()
-        XCTAssertNil(SpecLoader(diagnostics: d).load(dir.appendingPathComponent("s0.yaml").path))
+        XCTAssertNil(SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).load(dir.appendingPathComponent("s0.yaml").path))
         XCTAssertEqual(d.errors.map(\.id), [.extendsTooDeep])
         XCTAssertTrue(d.errors[0].message.contains("deeper than \(SpecFiles.maxExtendsDepth) files"), d.errors[0].message)
         // A chain within the bound still resolves.
         let ok = dir.appendingPathComponent("s\(depth - 10).yaml").path
-        XCTAssertNotNil(SpecLoader(diagnostics: Diagnostics()).load(ok))
+        XCTAssertNotNil(SpecLoader(diagnostics: Diagnostics(), catalog: OpRegistry.catalog).load(ok))
     }
 
     func testFIFOSpecIsRefusedWithoutBlocking() throws {
@@ -36,7 +36,7 @@ final class BigSpecTests: XCTestCase {
         let fifo = dir.appendingPathComponent("spec.yaml").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let d = Diagnostics()
-        XCTAssertNil(SpecLoader(diagnostics: d).load(fifo))
+        XCTAssertNil(SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).load(fifo))
         XCTAssertEqual(d.errors.map(\.id), [.fileNotFound])
         XCTAssertTrue(d.errors[0].message.hasSuffix("not a regular file"), d.errors[0].message)
     }
@@ -71,10 +71,8 @@ final class BigSpecTests: XCTestCase {
         for m in PlanFixtures.shippedModels { graphs.append(try PlanFixtures.compile(m).graph) }
         let fixtures = PlanFixtures.root.appendingPathComponent("Tests/FCNCompilerTests/Fixtures")
         for f in ["per-axis-ok.yaml", "diag-crop-too-small.yaml", "diag-size-mismatch.yaml"] {
-            if let g = Pipeline.analyse(SpecLoader(diagnostics: Diagnostics()).load(fixtures.appendingPathComponent(f).path)
-                                        ?? { XCTFail(f); return nil }()!, diagnostics: Diagnostics()) {
-                graphs.append(g)
-            }
+            let spec = try XCTUnwrap(SpecLoader(diagnostics: Diagnostics(), catalog: OpRegistry.catalog).load(fixtures.appendingPathComponent(f).path), f)
+            if let a = Pipeline.analyse(spec, diagnostics: Diagnostics()) { graphs.append(a.graph) }
         }
         XCTAssertGreaterThanOrEqual(graphs.count, PlanFixtures.shippedModels.count)
         for g in graphs {

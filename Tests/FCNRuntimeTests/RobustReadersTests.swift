@@ -3,7 +3,7 @@
 
 import Foundation
 import XCTest
-import FCNCompiler
+import FCNPlan
 @testable import FCNRuntime
 
 final class RobustReadersTests: XCTestCase {

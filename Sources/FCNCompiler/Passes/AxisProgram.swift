@@ -1,17 +1,19 @@
 // The size chain of one axis, compiled once and run for every input size by ValidSizesPass.
 //
-// `ValidSizesPass.chain` (ShapeRules on each node in order) is the definition; this is the
-// same arithmetic on plain integers, so 4096 sizes x 2 axes x N layers stay cheap on a spec
-// of 60,000 layers. Size-preserving layers (relu, lrn, dropout, scale) fail only when their
+// `ValidSizesPass.chain` (ShapeRules on each node in order) is the definition; this calls the
+// same OutputSize rules on plain integers (no Node copied per size), so 4096 sizes x 2 axes x
+// N layers stay cheap on a spec of 60,000 layers. Size-preserving layers (relu, lrn, dropout, scale) fail only when their
 // input exceeds ShapeRules.maxSize; reading another size-preserving layer or the input
 // (both already checked, earlier in topological order) they cannot fail first, so they are
 // left out and read their source's slot.
 
+import FCNPlan
+
 struct AxisProgram {
     enum Kind {
-        case conv(extent: Int, stride: Int, pad: Int)
-        case pool(kernel: Int, stride: Int, pad: Int, floor: Bool)
-        case deconv(extent: Int, stride: Int, pad: Int)
+        case conv(kernel: Int, stride: Int, pad: Int, dilation: Int)
+        case pool(kernel: Int, stride: Int, pad: Int, rounding: Rounding)
+        case deconv(kernel: Int, stride: Int, pad: Int, dilation: Int)
         case crop(offset: Int, like: Int)
         case preserve
         case sum(first: Int, count: Int)   // slots in `sumInputs`
@@ -48,11 +50,11 @@ struct AxisProgram {
                 if let src = n.inputs.first, preserving[src] { slot[id] = slot[src]; continue }
                 steps.append(Step(kind: .preserve, node: id, input: input))
             case .conv:
-                steps.append(Step(kind: .conv(extent: p.kernelExtent(axis), stride: p.stride[axis], pad: p.pad[axis]), node: id, input: input))
+                steps.append(Step(kind: .conv(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], dilation: p.dilation[axis]), node: id, input: input))
             case .pool:
-                steps.append(Step(kind: .pool(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], floor: p.rounding == .floor), node: id, input: input))
+                steps.append(Step(kind: .pool(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], rounding: p.rounding), node: id, input: input))
             case .deconv:
-                steps.append(Step(kind: .deconv(extent: p.kernelExtent(axis), stride: p.stride[axis], pad: p.pad[axis]), node: id, input: input))
+                steps.append(Step(kind: .deconv(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], dilation: p.dilation[axis]), node: id, input: input))
             case .crop:
                 steps.append(Step(kind: .crop(offset: n.cropOffset?[axis] ?? 0, like: slot[n.like ?? 0]), node: id, input: input))
             case .sum:
@@ -95,23 +97,12 @@ struct AxisProgram {
         let size = sizes[step.input]
         guard size <= ShapeRules.maxSize else { return nil }
         switch step.kind {
-        case .conv(let kext, let s, let pad):
-            let padded = size + 2 * pad
-            guard padded >= kext else { return nil }
-            return (padded - kext) / s + 1
-        case .pool(let k, let s, let pad, let floor):
-            let padded = size + 2 * pad
-            guard padded >= k else { return nil }
-            if floor { return (padded - k) / s + 1 }
-            var out = (padded - k + s - 1) / s + 1
-            if pad > 0, (out - 1) * s >= size + pad { out -= 1 }
-            return out
-        case .deconv(let kext, let s, let pad):
-            let (m, o1) = s.multipliedReportingOverflow(by: size - 1)
-            guard !o1 else { return nil }
-            let (out, o2) = m.addingReportingOverflow(kext - 2 * pad)
-            guard !o2, out >= 1 else { return nil }
-            return out
+        case .conv(let k, let s, let pad, let d):
+            return try? OutputSize.conv(size, kernel: k, stride: s, pad: pad, dilation: d).get()
+        case .pool(let k, let s, let pad, let rounding):
+            return try? OutputSize.pool(size, kernel: k, stride: s, pad: pad, rounding: rounding).get()
+        case .deconv(let k, let s, let pad, let d):
+            return try? OutputSize.deconv(size, kernel: k, stride: s, pad: pad, dilation: d).get()
         case .crop(let off, let like):
             let ref = sizes[like]
             guard size - off >= ref else { return nil }

@@ -5,7 +5,7 @@
 // raises it.
 
 import Foundation
-import FCNCompiler
+import FCNPlan
 
 public enum MemoryGuard {
     /// Bytes a run of `plan` on `batch` inputs holds at once: the activation arena (per
