@@ -11,13 +11,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets="spec safetensors npy image label"
+targets="spec safetensors npy image label plan"
 target=${1:-}
 seconds=${2:-60}
 if [ -z "$target" ] || ! [[ " $targets " == *" $target "* ]]; then
     echo "usage: Scripts/fuzz.sh TARGET SECONDS   (TARGET: ${targets// /, })" >&2
     exit 2
 fi
+
+# Inputs up to 8 KiB (plans: 64 KiB, a saved plan of FCN-8s is 60 KB); FUZZ_MAX_LEN overrides.
+max_len=${FUZZ_MAX_LEN:-$([ "$target" = plan ] && echo 65536 || echo 8192)}
 
 scratch=.build-fuzz
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
@@ -33,7 +36,7 @@ mkdir -p "Fuzz/crashers/$target"
 
 set +e
 ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:malloc_context_size=0 FCNGC_FUZZ_TARGET="$target" "$bin" \
-    -max_total_time="$seconds" -timeout=60 -report_slow_units=60 -rss_limit_mb=3072 -max_len="${FUZZ_MAX_LEN:-8192}" \
+    -max_total_time="$seconds" -timeout=60 -report_slow_units=60 -rss_limit_mb=3072 -max_len="$max_len" \
     -print_final_stats=1 -artifact_prefix="Fuzz/crashers/$target/" \
     "$work" "Fuzz/corpus/$target" >"$log" 2>&1
 status=$?

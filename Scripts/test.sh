@@ -20,7 +20,7 @@ if [ "$test_status" -ne 0 ] && [ "$f" -eq 0 ]; then n=$((n + 1)); f=1; fi
 seconds=${FUZZ_SECONDS:-60}
 if [ "$seconds" -gt 0 ]; then
     first=1
-    for target in spec safetensors npy image label; do
+    for target in spec safetensors npy image label plan; do
         if [ $first -eq 1 ]; then build=""; first=0; else build=1; fi
         if FUZZ_NO_BUILD=$build bash Scripts/fuzz.sh "$target" "$seconds"; then
             n=$((n + 1))

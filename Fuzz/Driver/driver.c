@@ -1,6 +1,6 @@
 // The libFuzzer driver for every fcngc fuzz target: LLVMFuzzerTestOneInput hands the bytes
 // to the Swift entry `fcngc_fuzz_one` (Sources/FCNFuzzEntries). The target is chosen by the
-// environment variable FCNGC_FUZZ_TARGET (spec, safetensors, npy, image, label).
+// environment variable FCNGC_FUZZ_TARGET (spec, safetensors, npy, image, label, plan).
 //
 // Built with -DFCNGC_LIBFUZZER and -sanitize=fuzzer,address by Scripts/fuzz.sh, libFuzzer
 // supplies main. In an ordinary build this file supplies a main that replays the files named
@@ -23,7 +23,7 @@ static const char *target_name(void) {
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
     if (fcngc_fuzz_one(target_name(), NULL, 0) != 0) {
-        fprintf(stderr, "set FCNGC_FUZZ_TARGET to spec, safetensors, npy, image or label (got '%s')\n", target_name());
+        fprintf(stderr, "set FCNGC_FUZZ_TARGET to spec, safetensors, npy, image, label or plan (got '%s')\n", target_name());
         exit(2);
     }
     return 0;

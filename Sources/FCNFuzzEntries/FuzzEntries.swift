@@ -9,12 +9,13 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 public enum FuzzEntries {
     /// Every target, by the name Scripts/fuzz.sh and the corpus directories use.
     public static let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
-        "spec": spec, "safetensors": safetensors, "npy": npy, "image": image, "label": label,
+        "spec": spec, "safetensors": safetensors, "npy": npy, "image": image, "label": label, "plan": plan,
     ]
 
     /// Spec text -> YAML -> ModelSpec -> every analysis pass -> plan passes. The spec is named
@@ -50,6 +51,12 @@ public enum FuzzEntries {
         Images.maxPixels = 1 << 20
         guard let img = try? Images.decode(bytes, name: "fuzz.img") else { return }
         _ = try? Images.preprocess(img, order: "bgr", mean: [1, 2, 3], scale: 1)
+    }
+
+    /// A saved plan (`fcngc run PLAN.json`): decoding, then the checks made before running it.
+    public static func plan(_ bytes: UnsafeRawBufferPointer) {
+        guard let p = try? PlanFile.decode(Data(bytes), file: "fuzz.json") else { return }
+        _ = VerifyPlan.problems(p, forRunning: true)
     }
 
     /// Label PNG bytes to class indices.

@@ -30,6 +30,7 @@ final class FuzzReplayTests: XCTestCase {
     func testNPYCorpus() throws { try replay("npy", minimumCorpus: 3) }
     func testImageCorpus() throws { try replay("image", minimumCorpus: 3) }
     func testLabelCorpus() throws { try replay("label", minimumCorpus: 2) }
+    func testPlanCorpus() throws { try replay("plan", minimumCorpus: 3) }
 
     func testEveryTargetHasACorpusDirectory() {
         for target in FuzzEntries.targets.keys {
