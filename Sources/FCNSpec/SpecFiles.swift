@@ -29,7 +29,10 @@ public struct SpecFiles {
         switch Self.readRegularFile(path, limit: Self.maxFileBytes) {
         case .success(let d): data = d
         case .failure(.notFound(let reason)):
-            diagnostics.error(.fileNotFound, "cannot read spec file '\(path)'" + (reason.map { ": \($0)" } ?? ""), at: from)
+            // A missing file may be a typo of a neighbour; anything else says what it is.
+            let near = reason == nil ? NearNames.file(path) : nil
+            diagnostics.error(.fileNotFound, "cannot read spec file '\(path)'" + (reason.map { ": \($0)" } ?? NearNames.hint(near)), at: from,
+                              fix: near.map { "write '\(($0 as NSString).lastPathComponent)'" })
             return nil
         case .failure(.tooLarge(let size)):
             diagnostics.error(.specTooLarge, "spec file '\(path)' is \(size) bytes, more than the limit of \(Self.maxFileBytes)", at: from)

@@ -23,18 +23,21 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
     @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
+    @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
 
     func validate() throws {
         if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
         if let m = maxMemory, MemoryGuard.parse(m) == nil { throw ValidationError("--max-memory takes a size such as 8G or 512M, not '\(m)'") }
     }
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         if let m = maxMemory.flatMap(MemoryGuard.parse) { runner.maxMemory = m }
         do {
@@ -72,9 +75,11 @@ struct RunCommand: ParsableCommand {
         }
         try NetworkInputCheck.check(input, file: path, modelChannels: try runner.plan(Pair(input.h, input.w)).input[0])
         let s = try compute(runner, input, file: path)
-        let map = output == nil ? nil : try labels(s)
-        if let scores { try NPY.write(s, to: scores) }
-        if let output, let map { try LabelPNG.write(map, to: output) }
+        try Feedback.phase("write") {
+            let map = output == nil ? nil : try labels(s)
+            if let scores { try NPY.write(s, to: scores) }
+            if let output, let map { try LabelPNG.write(map, to: output) }
+        }
     }
 
     func runImages(_ runner: ModelRunner, _ path: String) throws {
@@ -89,40 +94,55 @@ struct RunCommand: ParsableCommand {
         try checkDirectoryPaths(imageDirectory: path, files: files)
         for dir in [output, overlay, scores].compactMap({ $0 }) { try Directories.create(dir) }
         var failures = 0
-        let progress = Progress(total: files.count, enabled: Terminal.stderrIsTTY)
+        let progress = Progress(total: files.count)
+        Feedback.phasesMuted = true
         for (i, f) in files.enumerated() {
             let stem = (f as NSString).deletingPathExtension
             progress.update(i, f)
+            var ok = false
+            defer { progress.finished(i, f, ok: ok) }
             do {
                 try runImage(runner, (path as NSString).appendingPathComponent(f),
                              output: output.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              overlay: overlay.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              scores: scores.map { ($0 as NSString).appendingPathComponent(stem + ".npy") })
+                ok = true
             } catch let e as RuntimeError {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
-                failures += 1
-            } catch is CompilationFailed {
-                failures += 1   // its diagnostics are printed; go on with the other images
+                failures += 1   // go on with the other images
             }
         }
-        progress.finish("\(files.count - failures) of \(files.count) images")
-        if failures > 0 { throw ExitCode(1) }
+        guard failures == 0 else {
+            progress.clear()
+            Terminal.printError("error: \(failures) of \(files.count) images failed; the other \(files.count - failures) were written")
+            throw ExitCode(1)
+        }
+        progress.finish("\(files.count) of \(files.count) images")
     }
 
     func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
         let img = try Images.read(path: path)
-        let plan = try runner.plan(Pair(img.height, img.width))
+        let plan: Plan
+        do {
+            plan = try runner.plan(Pair(img.height, img.width))
+        } catch is CompilationFailed {
+            throw RuntimeError(file: path, "the model does not compile at this image's size, \(img.height)x\(img.width) (errors above)")
+        }
         guard plan.input[0] == 3 else {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }
         try runner.checkMemory(plan, size: Pair(img.height, img.width), batch: 1, file: path)
         let input = try Images.preprocess(img, plan.preprocessing)
         let s = try compute(runner, input, file: path)
-        let map = try labels(s)
-        if let scores { try NPY.write(s, to: scores) }
-        if let output { try LabelPNG.write(map, to: output) }
-        if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+        let map = try Feedback.phase("write") {
+            let map = try labels(s)
+            if let scores { try NPY.write(s, to: scores) }
+            if let output { try LabelPNG.write(map, to: output) }
+            if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+            return map
+        }
+        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: plan.classes)) }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {
@@ -140,6 +160,7 @@ struct RunCommand: ParsableCommand {
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n, input: file)
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        return try timed { try exe.run(input) }
+        if `repeat` > 1 { return try timed { try exe.run(input) } }
+        return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
     }
 }

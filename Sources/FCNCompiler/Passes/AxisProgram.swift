@@ -14,9 +14,10 @@ struct AxisProgram {
         case conv(kernel: Int, stride: Int, pad: Int, dilation: Int)
         case pool(kernel: Int, stride: Int, pad: Int, rounding: Rounding)
         case deconv(kernel: Int, stride: Int, pad: Int, dilation: Int)
-        case crop(offset: Int, like: Int)
+        case crop(offset: Int, like: Int?)
+        case resize(like: Int?)
         case preserve
-        case sum(first: Int, count: Int)   // slots in `sumInputs`
+        case sameSize(first: Int, count: Int)   // sum, concat: slots in `sumInputs`
     }
 
     /// Slots are dense: 0 is the network input, step k writes slot k + 1, so the sizes of a
@@ -45,7 +46,7 @@ struct AxisProgram {
                 preserving[id] = true
                 slot[id] = 0
                 continue
-            case .relu, .lrn, .dropout, .scale:
+            case .relu, .lrn, .dropout, .scale, .batchnorm:
                 preserving[id] = true
                 if let src = n.inputs.first, preserving[src] { slot[id] = slot[src]; continue }
                 steps.append(Step(kind: .preserve, node: id, input: input))
@@ -56,9 +57,11 @@ struct AxisProgram {
             case .deconv:
                 steps.append(Step(kind: .deconv(kernel: p.kernel[axis], stride: p.stride[axis], pad: p.pad[axis], dilation: p.dilation[axis]), node: id, input: input))
             case .crop:
-                steps.append(Step(kind: .crop(offset: n.cropOffset?[axis] ?? 0, like: slot[n.like ?? 0]), node: id, input: input))
-            case .sum:
-                steps.append(Step(kind: .sum(first: sumInputs.count, count: n.inputs.count), node: id, input: input))
+                steps.append(Step(kind: .crop(offset: n.cropOffset?[axis] ?? 0, like: n.like.map { slot[$0] }), node: id, input: input))
+            case .resize:
+                steps.append(Step(kind: .resize(like: n.like.map { slot[$0] }), node: id, input: input))
+            case .sum, .concat:
+                steps.append(Step(kind: .sameSize(first: sumInputs.count, count: n.inputs.count), node: id, input: input))
                 sumInputs += n.inputs.map { slot[$0] }
             }
         }
@@ -104,12 +107,14 @@ struct AxisProgram {
         case .deconv(let k, let s, let pad, let d):
             return try? OutputSize.deconv(size, kernel: k, stride: s, pad: pad, dilation: d).get()
         case .crop(let off, let like):
-            let ref = sizes[like]
+            let ref = like.map { sizes[$0] } ?? size
             guard size - off >= ref else { return nil }
             return ref
+        case .resize(let like):
+            return like.map { sizes[$0] } ?? size
         case .preserve:
             return size
-        case .sum(let first, let count):
+        case .sameSize(let first, let count):
             for k in first..<(first + count) where sizes[sumInputs[k]] != size { return nil }
             return size
         }
