@@ -61,7 +61,10 @@ final class RobustnessCLITests: XCTestCase {
     func testTwoOutputsOnOnePathAreRefused() throws {
         let dir = try tempDir(), img = try image(dir)
         let out = dir.appendingPathComponent("same.png")
-        assertRefused(try fcngc("run", tiny, "--init", "random", "--image", img.path, "-o", out.path, "--scores", out.path), mentions: "-o and --scores name the same file")
+        assertRefused(try fcngc("run", tiny, "--init", "random", "--image", img.path, "-o", out.path, "--overlay", out.path), mentions: "-o and --overlay name the same file")
+        let npy = dir.appendingPathComponent("same.npy")
+        assertRefused(try fcngc("run", tiny, "--init", "random", "--image", img.path, "--scores", npy.path, "--dump-steps", npy.path), mentions: "--scores and --dump-steps name the same file")
+        XCTAssertNil(bytes(npy))
         XCTAssertNil(bytes(out))
     }
 
