@@ -9,5 +9,5 @@ struct FCNGC: ParsableCommand {
         commandName: "fcngc",
         abstract: "A compiler for Fully Convolutional Networks described in YAML.",
         version: FCNGCVersion.text,
-        subcommands: [CheckCommand.self, CompileCommand.self, DiffCommand.self, WeightsCommand.self, RunCommand.self, EvalCommand.self, ExportCommand.self, VerifyCommand.self, BenchCommand.self])
+        subcommands: [CheckCommand.self, CompileCommand.self, DiffCommand.self, ReportCommand.self, WeightsCommand.self, RunCommand.self, EvalCommand.self, ExportCommand.self, VerifyCommand.self, BenchCommand.self])
 }

@@ -80,6 +80,7 @@ extension RunCommand {
         if let overlay { outputs.append(.init("--overlay", overlay)) }
         if let scores { outputs.append(.init("--scores", scores)) }
         if let dumpSteps { outputs.append(.init("--dump-steps", dumpSteps)) }
+        if let trace { outputs.append(.init("--trace", trace)) }
         try OutputPaths.check(inputs: inputs, outputs: outputs)
         if let dumpSteps { try OutputPaths.requireDirectories([.init("--dump-steps", dumpSteps)]) }
         if image.map({ Directories.kind($0) != .directory }) ?? true {

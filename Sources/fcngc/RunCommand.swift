@@ -1,5 +1,5 @@
 // `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
-//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]`
+//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N] [--trace FILE.json]`
 
 import ArgumentParser
 import Foundation
@@ -24,15 +24,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
     @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
     @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
+    @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing): a slice per step, worker threads, live arena bytes.") var trace: String?
 
     func validate() throws {
         if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
-        if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
+        if output == nil, scores == nil, overlay == nil, dumpSteps == nil, trace == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay, --dump-steps or --trace") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
         if let m = maxMemory, MemoryGuard.parse(m) == nil { throw ValidationError("--max-memory takes a size such as 8G or 512M, not '\(m)'") }
+        if trace != nil, dumpSteps != nil { throw ValidationError("--trace times the steps; --dump-steps writes them out: use one or the other") }
     }
 
     func run() throws {
@@ -89,6 +91,7 @@ struct RunCommand: ParsableCommand {
         case .other(let what): throw RuntimeError(file: path, "is \(what), not an image file or a directory")
         case .directory: break
         }
+        if trace != nil { throw RuntimeError(file: path, "--trace records the run of one image or tensor, not a directory") }
         let files = try Directories.list(path).sorted()
             .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
         try checkDirectoryPaths(imageDirectory: path, files: files)
@@ -160,7 +163,11 @@ struct RunCommand: ParsableCommand {
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n, input: file)
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        if `repeat` > 1 { return try timed { try exe.run(input) } }
-        return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
+        let runOnce = { () throws -> Tensor in
+            if `repeat` > 1 { return try timed { try exe.run(input) } }
+            return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
+        }
+        if let trace { return try RunTraceFile.run(exe, to: trace, runOnce) }
+        return try runOnce()
     }
 }

@@ -17,6 +17,8 @@ public final class Executable {
 
     /// Called after each step with the step and a view of its output (N, C, H, W).
     public var observer: ((Int, Step, Tensor) -> Void)?
+    /// Called before each step runs (RunTrace times steps with it and `observer`).
+    public var willRunStep: ((Int) -> Void)?
 
     public init(plan: Plan, weights: WeightSource?, batch: Int = 1) throws {
         guard batch >= 1 else { throw RuntimeError("batch must be at least 1") }
@@ -46,6 +48,7 @@ public final class Executable {
         }
         pointer(slot: plan.inputSlot).update(from: input.pointer, count: input.count)
         for (i, step) in plan.steps.enumerated() {
+            willRunStep?(i)
             try StepDispatch.run(step, weights: weights[i], in: self)
             if let observer {
                 observer(i, step, Tensor(shape: [batch] + step.shape, pointer: pointer(slot: step.slot), owner: arena))

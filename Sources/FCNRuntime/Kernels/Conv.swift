@@ -98,6 +98,8 @@ extension Kernels {
                     let aBox = SendableBox(weights + g * coutG * kSize)
                     let biasBox = SendableBox(bias.map { $0 + g * coutG })
                     DispatchQueue.concurrentPerform(iterations: bandWorkers) { w in
+                        let traced = WorkerTrace.begin()
+                        defer { WorkerTrace.end(traced) }
                         let myCol = colBox.value + w * slice
                         let c0 = outBox.value + (n * p.outChannels + g * coutG) * ohw
                         var r0 = oh * w / bandWorkers
@@ -176,7 +178,7 @@ extension Kernels {
             biasRelu(cBlock, planes: rows.count, planeStride: ldc, length: cols.count,
                      bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu, threads: 1)
         }
-        if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: body) }
+        if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks) { w in WorkerTrace.span { body(w) } } }
     }
 
     /// Fills col (channels*kh*kw rows of rows*outWidth) for output rows [rowStart, rowStart+rows).

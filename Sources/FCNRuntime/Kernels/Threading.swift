@@ -37,7 +37,7 @@ public enum Kernels {
         withoutActuallyEscaping(body) { escapable in
             let box = SendableBox(escapable)
             DispatchQueue.concurrentPerform(iterations: chunks) { t in
-                box.value((count * t / chunks)..<(count * (t + 1) / chunks))
+                WorkerTrace.span { box.value((count * t / chunks)..<(count * (t + 1) / chunks)) }
             }
         }
     }
