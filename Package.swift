@@ -54,6 +54,12 @@ let package = Package(
             "FCNCompiler", "FCNRuntime", "FCNONNX", "FCNCaffe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/onnx_verify.py")], swiftSettings: fastFlags),
 
+        // Fuzzing (Docs/Robustness.md): C-callable entries over every reader, and the libFuzzer
+        // driver (a C main that replays files in an ordinary build; Scripts/fuzz.sh builds it
+        // with -sanitize=fuzzer,address).
+        .target(name: "FCNFuzzEntries", dependencies: ["FCNRuntime", "FCNCompiler"]),
+        .executableTarget(name: "fcngc-fuzz-driver", dependencies: ["FCNFuzzEntries"], path: "Fuzz/Driver"),
+
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec", "FCNCompiler"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNPlanTests", dependencies: ["FCNPlan"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"], exclude: ["Fixtures", "Golden"]),
@@ -61,6 +67,7 @@ let package = Package(
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
         .testTarget(name: "FCNCaffeTests", dependencies: ["FCNCaffe", "FCNTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FCNFuzzEntries"]),
     ],
     swiftLanguageModes: [.v5]
 )

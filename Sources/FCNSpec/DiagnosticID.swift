@@ -8,6 +8,8 @@ public enum DiagnosticID: String, Codable, Sendable, CaseIterable {
     case aliasBudget = "alias-budget"
     case duplicateKey = "duplicate-key"
     case extendsCycle = "extends-cycle"
+    case extendsTooDeep = "extends-too-deep"
+    case specTooLarge = "spec-too-large"
     // Spec structure
     case unknownKey = "unknown-key"
     case wrongType = "wrong-type"

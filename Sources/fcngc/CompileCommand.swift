@@ -39,6 +39,7 @@ struct CompileCommand: ParsableCommand {
     func shouldPrint(_ pass: String) -> Bool { printAfter.contains(pass) || printAfter.contains("all") }
 
     func run() throws {
+        try checkOutput()
         let diagnostics = Diagnostics()
         let result = Pipeline.compile(spec, options: CompileOptions(input: input), diagnostics: diagnostics) { pass, a in
             if shouldPrint(pass) { Terminal.printError("*** after \(pass) ***\n" + GraphReport.text(a)) }

@@ -39,7 +39,8 @@ struct EvalCommand: ParsableCommand {
         guard classes >= 1, classes <= 255 else { throw ValidationError("--classes must be in 1...255") }
         var matrix = ConfusionMatrix(classes: classes)
         do {
-            let truthFiles = try FileManager.default.contentsOfDirectory(atPath: groundTruth).filter { $0.lowercased().hasSuffix(".png") }.sorted()
+            _ = try Directories.list(predictions)
+            let truthFiles = try Directories.list(groundTruth).filter { $0.lowercased().hasSuffix(".png") }.sorted()
             guard !truthFiles.isEmpty else { throw RuntimeError(file: groundTruth, "no .png label files") }
             var missing: [String] = []
             for f in truthFiles {

@@ -38,6 +38,8 @@ final class ModelRunner {
     private var compilations: [String: Compilation] = [:]
     private var executables: [String: Executable] = [:]
     private(set) var weights: WeightStore?
+    /// Largest number of bytes a run may need (checked before allocating; see MemoryCheck).
+    var maxMemory = MemoryGuard.defaultLimit()
     private var reported = Set<String>()
 
     init(spec: String, weights: WeightChoice) {
@@ -89,7 +91,7 @@ final class ModelRunner {
     /// The saved plan (a plan file), read and verified once.
     func loadedPlan() throws -> Plan {
         if let savedPlan { return savedPlan }
-        let file = try MappedFile(path: model)
+        let file = try FileContents.read(model)
         let data = file.bytes.map { Data(bytes: $0, count: file.count) } ?? Data()
         do {
             savedPlan = try PlanFile.decode(data, file: model)
@@ -131,10 +133,11 @@ final class ModelRunner {
         return store
     }
 
-    func executable(_ size: Pair, batch: Int) throws -> Executable {
+    func executable(_ size: Pair, batch: Int, input file: String? = nil) throws -> Executable {
         let key = "\(size.h)x\(size.w)x\(batch)"
         if let e = executables[key] { return e }
         let p = try plan(size)
+        try checkMemory(p, size: size, batch: batch, file: file)
         let w = try loadWeights(for: p)
         let e = try Feedback.phase("prepare kernels") { try Executable(plan: p, weights: w, batch: batch) }
         executables[key] = e

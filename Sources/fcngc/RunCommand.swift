@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+    @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
     @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
     @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing): a slice per step, worker threads, live arena bytes.") var trace: String?
 
@@ -32,6 +33,7 @@ struct RunCommand: ParsableCommand {
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
+        if let m = maxMemory, MemoryGuard.parse(m) == nil { throw ValidationError("--max-memory takes a size such as 8G or 512M, not '\(m)'") }
         if trace != nil, dumpSteps != nil { throw ValidationError("--trace times the steps; --dump-steps writes them out: use one or the other") }
     }
 
@@ -39,7 +41,9 @@ struct RunCommand: ParsableCommand {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
+        if let m = maxMemory.flatMap(MemoryGuard.parse) { runner.maxMemory = m }
         do {
+            try checkPaths()
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
@@ -66,28 +70,32 @@ struct RunCommand: ParsableCommand {
 
     func runTensor(_ runner: ModelRunner, _ path: String) throws {
         let input = try NPY.read(path: path)
-        let s = try compute(runner, input)
+        try NetworkInputCheck.check(input, file: path)
+        // Refuse before anything is written.
+        if output != nil || overlay != nil, input.n != 1 {
+            throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(input.n) images (use --scores)")
+        }
+        try NetworkInputCheck.check(input, file: path, modelChannels: try runner.plan(Pair(input.h, input.w)).input[0])
+        let s = try compute(runner, input, file: path)
         try Feedback.phase("write") {
+            let map = output == nil ? nil : try labels(s)
             if let scores { try NPY.write(s, to: scores) }
-            if let output {
-                guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
-                try LabelPNG.write(try labels(s), to: output)
-            }
+            if let output, let map { try LabelPNG.write(map, to: output) }
         }
     }
 
     func runImages(_ runner: ModelRunner, _ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw RuntimeError(file: path, "no such file or directory") }
-        if !isDir.boolValue {
-            return try runImage(runner, path, output: output, overlay: overlay, scores: scores)
+        switch Directories.kind(path) {
+        case .missing: throw RuntimeError(file: path, "no such file or directory")
+        case .file: return try runImage(runner, path, output: output, overlay: overlay, scores: scores)
+        case .other(let what): throw RuntimeError(file: path, "is \(what), not an image file or a directory")
+        case .directory: break
         }
         if trace != nil { throw RuntimeError(file: path, "--trace records the run of one image or tensor, not a directory") }
-        let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+        let files = try Directories.list(path).sorted()
             .filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
-        for dir in [output, overlay, scores].compactMap({ $0 }) {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
+        try checkDirectoryPaths(imageDirectory: path, files: files)
+        for dir in [output, overlay, scores].compactMap({ $0 }) { try Directories.create(dir) }
         var failures = 0
         let progress = Progress(total: files.count)
         Feedback.phasesMuted = true
@@ -127,11 +135,12 @@ struct RunCommand: ParsableCommand {
         guard plan.input[0] == 3 else {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }
+        try runner.checkMemory(plan, size: Pair(img.height, img.width), batch: 1, file: path)
         let input = try Images.preprocess(img, plan.preprocessing)
-        let s = try compute(runner, input)
+        let s = try compute(runner, input, file: path)
         let map = try Feedback.phase("write") {
-            if let scores { try NPY.write(s, to: scores) }
             let map = try labels(s)
+            if let scores { try NPY.write(s, to: scores) }
             if let output { try LabelPNG.write(map, to: output) }
             if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
             return map
@@ -149,10 +158,10 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Scores for `input`: timed (with --repeat), or with every step written out (--dump-steps).
-    func compute(_ runner: ModelRunner, _ input: Tensor) throws -> Tensor {
-        guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
+    func compute(_ runner: ModelRunner, _ input: Tensor, file: String) throws -> Tensor {
+        try NetworkInputCheck.check(input, file: file)
         // Compile, load weights and allocate before any timing starts.
-        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
+        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n, input: file)
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
         let runOnce = { () throws -> Tensor in
             if `repeat` > 1 { return try timed { try exe.run(input) } }

@@ -6,6 +6,7 @@ import Foundation
 import FCNSpec
 import FCNCompiler
 import FCNPlan
+import FCNRuntime
 
 extension Pair: ExpressibleByArgument {
     /// "500", "500x375" (height x width).
@@ -49,9 +50,9 @@ enum Output {
             return
         }
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            Terminal.printError("error: cannot write '\(path)': \(error.localizedDescription)")
+            try AtomicFile.write(data, to: path)
+        } catch let e as RuntimeError {
+            Terminal.printError("error: \(e.message)")
             throw ExitCode(1)
         }
     }

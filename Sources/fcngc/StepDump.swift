@@ -10,7 +10,7 @@ enum StepDump {
     /// `perturb`: debugging only — add 1% of its largest value to every 7th value of that layer's step.
     @discardableResult
     static func run(_ exe: Executable, _ input: Tensor, to dir: String, perturb: String? = nil) throws -> Tensor {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Directories.create(dir)
         var failure: Error?
         exe.observer = { _, step, out in
             if let perturb, step.sources.contains(where: { $0.name == perturb }) {

@@ -15,6 +15,7 @@ struct WeightsCommand: ParsableCommand {
     @Option(help: "Write weights made with random[:SEED] (He initialisation) to -o FILE.") var `init`: String?
     @Option(name: .shortAndLong, help: "Output safetensors file (with --init).") var output: String?
     @Option(help: "Check FILE against the table instead of printing it.") var check: String?
+    @Flag(help: "With --init: replace -o FILE even if it holds weights not made by --init.") var force = false
     @Option(help: "Start from OLD.safetensors (another variant's weights): copy same-named tensors of the same shape, zero new skip score layers, initialise the rest (--init random:S, default seed 0); needs -o.")
     var from: String?
 
@@ -52,7 +53,13 @@ struct WeightsCommand: ParsableCommand {
                 throw ValidationError("--init takes random or random:SEED, not '\(initSpec)'")
             }
             guard let output else { throw ValidationError("--init needs -o FILE.safetensors") }
-            try WeightStore.random(for: plan, seed: seed).write(to: output)
+            do {
+                try checkOutput(output)
+                try WeightStore.random(for: plan, seed: seed).write(to: output, metadata: [Self.initKey: initSpec])
+            } catch let e as RuntimeError {
+                Terminal.printError("error: \(e.message)")
+                throw ExitCode(1)
+            }
             return
         }
         var t = TextTable(["tensor", "shape", "params", "note"], rightAligned: [2])

@@ -307,6 +307,7 @@ final class DiagnosticsTests: XCTestCase {
     func testEveryDiagnosticIDIsAccountedFor() throws {
         let exercised: Set<String> = [
             "file-not-found", "yaml-syntax", "alias-budget", "duplicate-key", "extends-cycle",
+            "extends-too-deep", "spec-too-large",
             "unknown-key", "wrong-type", "missing-key", "bad-value", "unknown-op", "duplicate-layer",
             "unknown-layer", "cycle", "bad-kernel", "kernel-too-large", "channel-mismatch",
             "group-mismatch", "size-overflow", "input-too-small", "crop-offset-fraction",

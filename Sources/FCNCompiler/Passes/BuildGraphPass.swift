@@ -106,35 +106,47 @@ public struct BuildGraphPass {
         return graph
     }
 
-    /// Kahn's algorithm, stable (spec order wins among ready layers). nil on a cycle.
+    /// Kahn's algorithm, stable (spec order wins among ready layers): a min-heap of ready
+    /// layers keeps it O((layers + edges) log layers). nil on a cycle.
     func topologicalOrder(_ pending: [Pending], _ inputs: [[Int]], _ likes: [Int?]) -> [Int]? {
         let n = pending.count
-        var deps = (0..<n).map { i in Set(inputs[i] + (likes[i].map { [$0] } ?? [])).filter { $0 >= 0 } }
-        var order: [Int] = [], done = Set<Int>()
-        while order.count < n {
-            guard let next = (0..<n).first(where: { !done.contains($0) && deps[$0].isSubset(of: done) }) else {
-                // Follow unfinished dependencies until a layer repeats: that loop is the cycle
-                // (other stuck layers only depend on it).
-                var path = [(0..<n).first { !done.contains($0) }!]
-                while let next = deps[path.last!].subtracting(done).sorted().first {
-                    if let start = path.firstIndex(of: next) { path = Array(path[start...]); break }
-                    path.append(next)
-                }
-                // Show it in data-flow order (each layer feeds the next), starting at the first in the spec.
-                path.reverse()
-                let first = path.firstIndex(of: path.min()!)!
-                path = Array(path[first...] + path[..<first])
-                let names = path.map { pending[$0].spec.name }
-                diagnostics.error(.cycle, "layers form a cycle: " + (names + [names[0]]).joined(separator: " -> "),
-                                  at: pending[path[0]].spec.location,
-                                  notes: path.dropFirst().map { .init("'\(pending[$0].spec.name)' is on the cycle", at: pending[$0].spec.location) })
-                return nil
-            }
+        let deps = (0..<n).map { i in Array(Set(inputs[i] + (likes[i].map { [$0] } ?? [])).filter { $0 >= 0 }) }
+        var waiting = deps.map(\.count)
+        var dependents = [[Int]](repeating: [], count: n)
+        for (i, d) in deps.enumerated() { for j in d { dependents[j].append(i) } }
+        var ready = MinHeap((0..<n).filter { waiting[$0] == 0 })
+        var order: [Int] = []
+        order.reserveCapacity(n)
+        while let next = ready.pop() {
             order.append(next)
-            done.insert(next)
-            deps[next] = []
+            for k in dependents[next] {
+                waiting[k] -= 1
+                if waiting[k] == 0 { ready.push(k) }
+            }
         }
-        return order
+        if order.count == n { return order }
+
+        // Follow unfinished dependencies until a layer repeats: that loop is the cycle
+        // (other stuck layers only depend on it).
+        var done = [Bool](repeating: false, count: n)
+        for i in order { done[i] = true }
+        var onPath = [Int: Int]()
+        var path = [(0..<n).first { !done[$0] }!]
+        onPath[path[0]] = 0
+        while let next = deps[path.last!].filter({ !done[$0] }).min() {
+            if let start = onPath[next] { path = Array(path[start...]); break }
+            onPath[next] = path.count
+            path.append(next)
+        }
+        // Show it in data-flow order (each layer feeds the next), starting at the first in the spec.
+        path.reverse()
+        let first = path.firstIndex(of: path.min()!)!
+        path = Array(path[first...] + path[..<first])
+        let names = path.map { pending[$0].spec.name }
+        diagnostics.error(.cycle, "layers form a cycle: " + (names + [names[0]]).joined(separator: " -> "),
+                          at: pending[path[0]].spec.location,
+                          notes: path.dropFirst().map { .init("'\(pending[$0].spec.name)' is on the cycle", at: pending[$0].spec.location) })
+        return nil
     }
 
     func keyLocations(_ l: LayerSpec) -> [String: SourceLocation] {

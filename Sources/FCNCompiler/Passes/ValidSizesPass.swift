@@ -30,9 +30,11 @@ public struct ValidSizesPass {
     public func run(_ g: Graph, limit: Int = 4096) -> ValidSizes {
         var result = ValidSizes(limit: limit, smallest: [nil, nil], gaps: [[], []], outputMismatches: [[], []], firstFailure: [nil, nil])
         for axis in 0..<2 {
+            let program = AxisProgram(g, axis: axis)
+            var scratch = [Int](repeating: 0, count: program.steps.count + 1)
             var lastFailure: String?
-            for size in 1...limit {
-                switch Self.chain(g, axis: axis, size: size) {
+            for size in 1...max(1, limit) {
+                switch program.run(size, scratch: &scratch) {
                 case .failure(let layer):
                     if result.smallest[axis] == nil { lastFailure = layer.layer } else if result.gaps[axis].count < 20 { result.gaps[axis].append(size) }
                 case .success(let out):
@@ -49,10 +51,12 @@ public struct ValidSizesPass {
 
     struct Failure: Error { let layer: String }
 
-    /// The output size along one axis, or the name of the first layer that fails.
+    /// The output size along one axis, or the name of the first layer that fails: the
+    /// definition (ShapeRules per node, in order) that `AxisProgram` must agree with.
     static func chain(_ g: Graph, axis: Int, size: Int) -> Result<Int, Failure> {
         var sizes = [Int](repeating: 0, count: g.nodes.count)
-        for (id, n) in g.nodes.enumerated() {
+        for id in g.nodes.indices {
+            let n = g.nodes[id]
             if n.op == .input { sizes[id] = size; continue }
             let ref = n.like.map { sizes[$0] }
             if n.op.definition.inputs != .one, n.inputs.contains(where: { sizes[$0] != sizes[n.inputs[0]] }) { return .failure(Failure(layer: n.name)) }

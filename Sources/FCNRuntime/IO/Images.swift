@@ -54,7 +54,7 @@ public enum Images {
 
     /// Reads a PNG or JPEG file (format by content, not by extension) as 8-bit RGB.
     public static func read(path: String) throws -> RGBImage {
-        let file = try MappedFile(path: path)
+        let file = try FileContents.read(path)
         return try withExtendedLifetime(file) { try decode(file.buffer, name: path) }
     }
 

@@ -89,11 +89,12 @@ public enum LabelPNG {
     /// Reads a label PNG: a palette PNG gives its palette indices (the colours are ignored), an
     /// 8-bit (or 1/2/4-bit) grayscale PNG its gray values. Colour and 16-bit images are refused.
     public static func read(path: String) throws -> LabelMap {
-        let file = try MappedFile(path: path)
-        return try withExtendedLifetime(file) { try readLabels(file.buffer, path: path) }
+        let file = try FileContents.read(path)
+        return try withExtendedLifetime(file) { try decode(file.buffer, path: path) }
     }
 
-    static func readLabels(_ bytes: UnsafeRawBufferPointer, path: String) throws -> LabelMap {
+    /// Decodes label PNG bytes; `path` is used in error messages.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> LabelMap {
         guard Images.detectFormat(bytes) == .png else {
             throw RuntimeError(file: path, "label maps must be PNG files (palette or grayscale)")
         }

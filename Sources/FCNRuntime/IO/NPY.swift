@@ -11,15 +11,18 @@ public enum NPY {
 
     /// Reads a float tensor from `path`.
     public static func read(path: String) throws -> Tensor {
-        let file = try MappedFile(path: path)
-        return try withExtendedLifetime(file) { try read(file, path: path) }
+        let file = try FileContents.read(path)
+        return try withExtendedLifetime(file) { try decode(file.buffer, name: path) }
     }
 
-    private static func read(_ file: MappedFile, path: String) throws -> Tensor {
+    /// Decodes the bytes of a .npy file; `name` is used in error messages.
+    public static func decode(_ b: UnsafeRawBufferPointer, name path: String) throws -> Tensor {
         func fail(_ s: String) -> RuntimeError { RuntimeError(file: path, s) }
-        let size = file.count
-        guard size >= 10 else { throw fail("not a .npy file: only \(size) bytes") }
-        let b = file.buffer
+        let size = b.count
+        guard size >= 10, let base = b.baseAddress else { throw fail("not a .npy file: only \(size) bytes") }
+        func loadLE<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+            T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        }
         guard Array(b[0..<6]) == magic else { throw fail("not a .npy file: bad magic bytes (expected \\x93NUMPY)") }
         let major = b[6], minor = b[7]
         let lengthBytes: Int
@@ -29,7 +32,7 @@ public enum NPY {
         default: throw fail("unsupported .npy format version \(major).\(minor)")
         }
         guard size >= 8 + lengthBytes else { throw fail("truncated .npy header") }
-        let headerLength = lengthBytes == 2 ? Int(file.loadLE(UInt16.self, at: 8)) : Int(file.loadLE(UInt32.self, at: 8))
+        let headerLength = lengthBytes == 2 ? Int(loadLE(UInt16.self, at: 8)) : Int(loadLE(UInt32.self, at: 8))
         let headerStart = 8 + lengthBytes
         guard headerLength <= size - headerStart else {
             throw fail("truncated .npy header: header length \(headerLength) but only \(size - headerStart) bytes follow")
@@ -78,7 +81,7 @@ public enum NPY {
         }
         let t = Tensor(shape: shape)
         guard count > 0 else { return t }
-        let src = file.bytes! + dataStart
+        let src = base + dataStart
         if itemSize == 4 {
             UnsafeMutableRawPointer(t.pointer).copyMemory(from: src, byteCount: bytes)
             #if _endian(big)

@@ -3,8 +3,10 @@
 //   N bytes: a UTF-8 JSON object {name: {"dtype", "shape", "data_offsets": [begin, end]}, ...,
 //            "__metadata__": {string: string}} (optional), possibly padded with spaces
 //   the data: every tensor's bytes, little-endian, row-major, at [begin, end) relative to 8 + N.
-// The reader maps the file into memory and validates the whole header before any tensor is
-// read; F32, F16, BF16 and F64 tensors load as Float32. The writer writes atomically.
+// The reader reads the header, validates all of it (including duplicate names, which JSON
+// parsers resolve differently) before any tensor is read, then reads each tensor with pread
+// straight into its own storage (never mmap: a file truncated underneath gives an error, not
+// SIGBUS). F32, F16, BF16 and F64 tensors load as Float32. The writer writes atomically.
 
 import Foundation
 
@@ -48,26 +50,35 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Tensors in file order (by offset).
     public let entries: [SafetensorsEntry]
     private let index: [String: Int]
-    private let file: MappedFile
+    private let source: ByteSource
 
     public var names: [String] { entries.map(\.name) }
     public subscript(name: String) -> SafetensorsEntry? { index[name].map { entries[$0] } }
 
-    /// Maps `path` and validates its header and every tensor's extent.
-    public init(path: String) throws {
+    /// Opens `path` and validates its header and every tensor's extent.
+    public convenience init(path: String) throws {
+        try self.init(.file(try ReadableFile(path: path)), name: path)
+    }
+
+    /// Validates the safetensors bytes `bytes` (tests and fuzzing); `name` is used in messages.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        try self.init(.memory(bytes), name: name)
+    }
+
+    private init(_ source: ByteSource, name path: String) throws {
         self.path = path
-        let file = try MappedFile(path: path)
-        self.file = file
+        self.source = source
         func fail(_ problem: String) -> RuntimeError { RuntimeError(file: path, problem) }
         func fail(_ tensor: String?, _ problem: String) -> RuntimeError {
             RuntimeError(file: path, tensor: tensor, problem)
         }
 
-        let size = file.count
+        let size = source.size
         guard size >= 8 else {
             throw fail("truncated safetensors file: \(size) bytes, shorter than the 8-byte header length")
         }
-        let headerLength = file.loadLE(UInt64.self, at: 0)
+        let lengthBytes = try source.bytes(at: 0, count: 8)
+        let headerLength = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(SafetensorsFile.maxHeaderBytes) else {
             throw fail("header length \(headerLength) is absurd (more than \(SafetensorsFile.maxHeaderBytes) bytes): not a safetensors file?")
         }
@@ -76,23 +87,18 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw fail("header length \(n) is larger than the rest of the file (\(size - 8) bytes): truncated or not a safetensors file")
         }
         guard n >= 2 else { throw fail("header of \(n) bytes cannot hold a JSON object") }
-        let headerBytes = UnsafeRawBufferPointer(start: file.bytes! + 8, count: n)
+        let headerBytes = try source.bytes(at: 8, count: n)
         guard headerBytes[0] == UInt8(ascii: "{") else {
             throw fail("header does not start with '{': not a safetensors file?")
         }
-        let headerData = Data(headerBytes)
-        guard String(data: headerData, encoding: .utf8) != nil else {
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw fail("header is not valid UTF-8")
         }
-        let raw: RawHeader
+        let raw: SafetensorsHeader
         do {
-            raw = try JSONDecoder().decode(RawHeader.self, from: headerData)
-        } catch let e as DecodingError {
-            throw fail(RawHeader.tensorName(of: e), "invalid JSON header: \(RawHeader.describe(e))")
-        } catch let e as RuntimeError {
+            raw = try SafetensorsHeader.parse(headerBytes)
+        } catch let e as SafetensorsHeader.Failure {
             throw fail(e.tensor, e.problem)
-        } catch {
-            throw fail("invalid JSON header: \(error)")
         }
         metadata = raw.metadata
 
@@ -164,16 +170,39 @@ public final class SafetensorsFile: @unchecked Sendable {
                                "dtype \(e.dtype.rawValue) cannot be loaded as float (supported: \(SafetensorsDType.loadableList))")
         }
         let t = Tensor(shape: e.shape)
-        guard e.elementCount > 0, let base = file.bytes else { return t }
-        let src = base + e.byteRange.lowerBound
-        let dst = t.pointer
         let n = e.elementCount
-        switch e.dtype {
-        case .f32:
-            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: n * 4)
+        guard n > 0 else { return t }
+        let dst = t.pointer
+        if e.dtype == .f32 {
+            // Straight into the tensor's storage: no second copy of the file in memory.
+            try source.read(into: UnsafeMutableRawPointer(dst), count: n * 4, at: e.byteRange.lowerBound, tensor: e.name)
             #if _endian(big)
             for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: dst[i].bitPattern)) }
             #endif
+            return t
+        }
+        // Other dtypes: read in chunks, convert each.
+        let size = e.dtype.byteSize
+        let chunk = 1 << 16
+        var raw = [UInt8](repeating: 0, count: min(n, chunk) * size)
+        var done = 0
+        while done < n {
+            let m = min(chunk, n - done)
+            try raw.withUnsafeMutableBytes { buf in
+                try source.read(into: buf.baseAddress!, count: m * size, at: e.byteRange.lowerBound + done * size, tensor: e.name)
+                convert(UnsafeRawPointer(buf.baseAddress!), e.dtype, count: m, into: dst + done)
+            }
+            done += m
+        }
+        return t
+    }
+
+    private func convert(_ src: UnsafeRawPointer, _ dtype: SafetensorsDType, count n: Int, into dst: UnsafeMutablePointer<Float>) {
+        switch dtype {
+        case .f32:
+            for i in 0..<n {
+                dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
         case .f16:
             for i in 0..<n {
                 dst[i] = FloatFormats.halfToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
@@ -187,99 +216,39 @@ public final class SafetensorsFile: @unchecked Sendable {
                 dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
             }
         default:
-            break  // unreachable: checked above
+            break  // unreachable: only loadable dtypes are read
         }
-        return t
     }
 }
 
-// MARK: - Header decoding
+// MARK: - Where the bytes come from
 
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { return nil }
-}
+/// An open file (read with pread) or bytes in memory (tests and fuzzing).
+private enum ByteSource {
+    case file(ReadableFile)
+    case memory([UInt8])
 
-/// A JSON integer; other numbers get an error that says what they are (JSONDecoder alone only
-/// says "not valid JSON" for 1e30 or 1.5).
-private struct JSONInt: Decodable {
-    var value: Int
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let v = try? c.decode(Int.self) { value = v; return }
-        if let d = try? c.decode(Double.self) {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(d) is not an integer in the range of Int")
-        }
-        throw DecodingError.typeMismatch(Int.self, .init(codingPath: c.codingPath, debugDescription: ""))
-    }
-}
-
-private struct RawEntry: Decodable {
-    var dtype: String
-    var shape: [Int]
-    var offsets: [Int]
-    enum CodingKeys: String, CodingKey { case dtype, shape, offsets = "data_offsets" }
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        dtype = try c.decode(String.self, forKey: .dtype)
-        shape = try c.decode([JSONInt].self, forKey: .shape).map(\.value)
-        offsets = try c.decode([JSONInt].self, forKey: .offsets).map(\.value)
-    }
-}
-
-private struct RawHeader: Decodable {
-    var tensors: [(String, RawEntry)] = []
-    var metadata: [String: String] = [:]
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        for key in c.allKeys {
-            if key.stringValue == "__metadata__" {
-                if try c.decodeNil(forKey: key) { continue }
-                do {
-                    metadata = try c.decode([String: String].self, forKey: key)
-                } catch {
-                    throw RuntimeError("__metadata__ must map strings to strings")
-                }
-            } else {
-                tensors.append((key.stringValue, try c.decode(RawEntry.self, forKey: key)))
-            }
+    var size: Int {
+        switch self {
+        case .file(let f): return f.size
+        case .memory(let b): return b.count
         }
     }
 
-    static func tensorName(of e: DecodingError) -> String? {
-        let path: [CodingKey]
-        switch e {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-            path = c.codingPath
-        @unknown default:
-            return nil
+    func read(into dst: UnsafeMutableRawPointer, count: Int, at offset: Int, tensor: String? = nil) throws {
+        switch self {
+        case .file(let f):
+            try f.read(into: dst, count: count, at: offset, tensor: tensor)
+        case .memory(let b):
+            precondition(offset >= 0 && count >= 0 && offset + count <= b.count, "read outside the validated extent")
+            b.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
         }
-        return path.first?.stringValue
     }
 
-    static func describe(_ e: DecodingError) -> String {
-        func at(_ c: DecodingError.Context) -> String {
-            let p = c.codingPath.dropFirst().map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return p.isEmpty ? "" : "at \(p.joined(separator: ".")): "
-        }
-        switch e {
-        case .typeMismatch(let t, let c):
-            return "\(at(c))expected \(t == Int.self ? "an integer" : "\(t)")"
-                + (c.debugDescription.isEmpty ? "" : " (\(c.debugDescription))")
-        case .valueNotFound(_, let c):
-            return "\(at(c))missing value"
-        case .keyNotFound(let k, let c):
-            return "\(at(c))missing key '\(k.stringValue)'"
-        case .dataCorrupted(let c):
-            var s = "\(at(c))\(c.debugDescription)"
-            if let u = c.underlyingError { s += " (\(u))" }
-            return s
-        @unknown default:
-            return "\(e)"
-        }
+    func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        try out.withUnsafeMutableBytes { try read(into: $0.baseAddress!, count: count, at: offset) }
+        return out
     }
 }
 

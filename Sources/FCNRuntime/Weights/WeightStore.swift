@@ -45,6 +45,9 @@ public final class WeightStore: @unchecked Sendable {
 
     // MARK: Loading
 
+    /// Problems listed one per line in a load error; the rest are counted.
+    public static let maxListedProblems = 20
+
     /// Loads `path` (safetensors) and checks it against `expected`. Tensors named in `optional`
     /// (fixed upsamplers: `<layer>.weight`, and a `<layer>.bias` of shape [weight.shape[1]]
     /// unless listed itself) may be present or absent. Everything wrong — missing tensors,
@@ -86,11 +89,29 @@ public final class WeightStore: @unchecked Sendable {
             return ok
         }
 
+        // For "a prefix to strip?" hints: each name's suffixes after a '.', first name wins
+        // (built once, only if something is missing: linear in the header, not per miss).
+        var suffixes: [String: String]?
+        func nameEnding(in name: String) -> String? {
+            if suffixes == nil {
+                var map: [String: String] = [:]
+                for n in file.names {
+                    var rest = Substring(n)
+                    while let dot = rest.firstIndex(of: ".") {
+                        rest = rest[rest.index(after: dot)...]
+                        if map[String(rest)] == nil { map[String(rest)] = n }
+                    }
+                }
+                suffixes = map
+            }
+            return suffixes![name]
+        }
+
         var load: [String] = []
         for r in table {
             guard let e = file[r.name] else {
                 var line = "missing: '\(r.name)' (expected shape \(r.shape))"
-                if let similar = file.names.first(where: { $0.hasSuffix("." + r.name) }) {
+                if let similar = nameEnding(in: r.name) {
                     line += "; the file has '\(similar)' (a prefix to strip?)"
                 }
                 problems.append(line)
@@ -106,7 +127,8 @@ public final class WeightStore: @unchecked Sendable {
                 problems.append("extra: '\(e.name)' (found shape \(e.shape), \(e.dtype.rawValue)) is not a weight of this model")
             }
         }
-        loadedOptional.sort { optionalOrder.firstIndex(of: $0)! < optionalOrder.firstIndex(of: $1)! }
+        let optionalRank = Dictionary(optionalOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        loadedOptional.sort { optionalRank[$0]! < optionalRank[$1]! }
 
         var loaded: [(name: String, tensor: Tensor)] = []
         if problems.isEmpty {
@@ -119,9 +141,14 @@ public final class WeightStore: @unchecked Sendable {
             }
         }
         if !problems.isEmpty {
+            // A hostile header can hold a million tensors: list the first few, then count.
+            var details = Array(problems.prefix(maxListedProblems))
+            if problems.count > maxListedProblems {
+                details.append("... and \(problems.count - maxListedProblems) more (\(file.entries.count) tensors in the file, \(table.count) expected)")
+            }
             throw RuntimeError(file: path,
                                "weights do not match the model (\(problems.count) problem\(problems.count == 1 ? "" : "s"))",
-                               details: problems)
+                               details: details)
         }
         let store = WeightStore(loaded, path: path)
         store.optionalNames = loadedOptional
