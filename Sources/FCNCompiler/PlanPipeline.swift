@@ -12,6 +12,7 @@ public enum PlanPipeline {
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers
         (PlanMemoryPass.name, PlanMemoryPass.run),                      // liveness, slots, in place, scratch
+        (ConvAlgorithmPass.name, ConvAlgorithmPass.run),                // im2col GEMM, 1x1 GEMM or Winograd per conv
     ]
 
     /// Lowers and runs the passes (all, or those whose names are not in `skipping`).

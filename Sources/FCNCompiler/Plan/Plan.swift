@@ -13,6 +13,11 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
     case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum
 }
 
+/// How a convolution is computed: im2col + GEMM, one GEMM on the input (1x1), Winograd F(m,3).
+public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
+    case im2colGemm = "im2col-gemm", gemm1x1 = "gemm-1x1", winogradF2x3 = "winograd-f2x3", winogradF4x3 = "winograd-f4x3"
+}
+
 /// A window [y, y+h) x [x, x+w) of a buffer.
 public struct Window: Hashable, Codable, Sendable, CustomStringConvertible {
     public var y: Int, x: Int, h: Int, w: Int
@@ -65,6 +70,8 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var initializer: String? = nil
     /// Rows of output computed per im2col tile (conv) or input rows per col2im tile (deconv).
     public var tileRows: Int? = nil
+    /// For conv: how it is computed (ConvAlgorithmPass); nil: not chosen (im2col GEMM).
+    public var algorithm: ConvAlgorithm? = nil
     public init() {}
 }
 

@@ -12,6 +12,8 @@ public protocol WeightSource {
 struct PreparedWeights {
     var weight: Tensor?
     var bias: Tensor?
+    /// Winograd-transformed weights (then `weight` is not kept).
+    var winograd: WinogradWeights?
 
     static func prepare(_ step: Step, from source: WeightSource?) throws -> PreparedWeights {
         var out = PreparedWeights()
@@ -35,6 +37,10 @@ struct PreparedWeights {
                 let scaled = Tensor(shape: w.shape)
                 for i in 0..<w.count { scaled.pointer[i] = w.pointer[i] * Float(s) }
                 out.weight = scaled
+            }
+            if let tile = step.attributes.algorithm.flatMap(WinogradTile.init), let w = out.weight {
+                out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
+                out.weight = nil
             }
         default:
             break

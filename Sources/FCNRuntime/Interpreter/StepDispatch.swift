@@ -11,6 +11,11 @@ enum StepDispatch {
         let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0]
         switch s.kind {
         case .conv:
+            if let u = w.winograd {
+                return Kernels.winogradConv2d(input: x.window(s.inputs[0]), batch: n, weights: u, bias: w.bias.map { UnsafePointer($0.pointer) },
+                                              padH: pad[0], padW: pad[1], relu: a.relu ?? false, output: out,
+                                              scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+            }
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
             let p = convParams(s)
             Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },

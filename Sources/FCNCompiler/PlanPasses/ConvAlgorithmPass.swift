@@ -1,0 +1,103 @@
+// How each convolution is computed, chosen from its shape (runs after plan-memory, which sizes
+// the im2col scratch; this pass sizes the Winograd scratch and the transformed weights):
+//
+//   gemm-1x1       1x1, stride 1, pad 0: one GEMM on the input as it lies in memory.
+//   winograd-f4x3  3x3, stride 1, dilation 1, ungrouped, at least `minWinogradInputChannels`
+//                  input channels: 4x fewer multiplications (36 per 4x4 output tile instead of
+//                  144); the GEMMs are C_out x C_in x tiles, one per tile position.
+//   winograd-f2x3  the same, when the output is so small that F(4,3)'s 4x4 tiles would compute
+//                  more multiplications than F(2,3)'s 2x2 ones (tails), or when asked for.
+//   im2col-gemm    everything else: larger or strided kernels (fc6, conv1 of AlexNet), grouped
+//                  convs, dilated 3x3 convs (the taps are not adjacent, so the F(m,3) tiles
+//                  do not apply; im2col handles any dilation), and convs with few input channels
+//                  (conv1_1: C_in = 3 makes the transforms cost more than the GEMMs they save).
+//
+// Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
+// the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
+// GEMM, `winograd` ignores the channel threshold, `winograd-f2x3` is the precise mode (F(2,3)
+// wherever Winograd applies). Transformed weights replace the 3x3 ones in the runtime and are
+// counted in `memory.weightBytes`.
+
+public enum ConvAlgorithmPass {
+    public static let name = "conv-algorithm"
+
+    public enum Mode: String, Sendable, CaseIterable {
+        case auto, gemm, winograd
+        case winogradF2x3 = "winograd-f2x3"
+    }
+
+    /// Fewer input channels than this: Winograd does not pay (measured: conv1_1, C_in = 3).
+    public static let minWinogradInputChannels = 16
+    /// Scratch for Winograd chunks (split between the workers at run time).
+    public static let winogradScratchBudget = 16 << 20
+
+    public static func run(_ plan: inout Plan) { run(&plan, mode: .auto) }
+
+    public static func run(_ plan: inout Plan, mode: Mode) {
+        for i in plan.steps.indices where plan.steps[i].kind == .conv {
+            let s = plan.steps[i]
+            let (algorithm, reason) = choose(s, mode: mode)
+            plan.steps[i].attributes.algorithm = algorithm
+            if let m = tileSide(algorithm) {
+                let cin = s.inputs[0].shape[0], cout = s.shape[0]
+                let positions = (m + 2) * (m + 2)
+                plan.steps[i].scratchBytes = scratchBytes(m: m, inChannels: cin, outChannels: cout,
+                                                         tiles: tiles(s.shape[1], m) * tiles(s.shape[2], m))
+                plan.steps[i].attributes.tileRows = nil
+                let extra = (positions - 9) * cin * cout * 4
+                plan.memory?.weightBytes += extra
+            }
+            plan.decide(name, [s.name], fused: tileSide(algorithm) != nil, "\(algorithm.rawValue): \(reason)")
+        }
+        if plan.memory != nil { plan.memory!.scratchBytes = plan.steps.map(\.scratchBytes).max() ?? 0 }
+    }
+
+    static func tileSide(_ a: ConvAlgorithm) -> Int? {
+        switch a {
+        case .winogradF2x3: return 2
+        case .winogradF4x3: return 4
+        case .im2colGemm, .gemm1x1: return nil
+        }
+    }
+
+    static func tiles(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m }
+
+    static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
+        let a = s.attributes
+        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0], dil = a.dilation ?? [1, 1]
+        let g = a.group ?? 1, cin = s.inputs[0].shape[0]
+        if k == [1, 1] && st == [1, 1] && pad == [0, 0] { return (.gemm1x1, "1x1 stride 1: one GEMM on the input") }
+        var why: [String] = []
+        if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
+        if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
+        if dil != [1, 1] { why.append("dilation \(dil[0])x\(dil[1]) (taps not adjacent)") }
+        if g != 1 { why.append("\(g) groups") }
+        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 undilated ungrouped convs") }
+        switch mode {
+        case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
+        case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")
+        case .auto where cin < minWinogradInputChannels:
+            return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
+        case .auto, .winograd:
+            let oh = s.shape[1], ow = s.shape[2]
+            let f4 = 36 * tiles(oh, 4) * tiles(ow, 4), f2 = 16 * tiles(oh, 2) * tiles(ow, 2)
+            if f2 < f4 {
+                return (.winogradF2x3, "\(oh)x\(ow) output: 2x2 tiles waste less than 4x4 (\(f2) vs \(f4) products per channel pair)")
+            }
+            let direct = 9 * oh * ow
+            let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
+            return (.winogradF4x3, "3x3 stride 1, \(cin) input channels: \(ratio)x fewer multiplications")
+        }
+    }
+
+    /// An upper bound of the kernel's per-worker layout (Kernels.winogradScratchFloats), in bytes,
+    /// for all tiles in one chunk (two workers' constant parts), capped at the budget but at
+    /// least one tile per worker for two workers.
+    static func scratchBytes(m: Int, inChannels cin: Int, outChannels cout: Int, tiles: Int) -> Int {
+        let alpha = m + 2, rows = alpha * m + m * m
+        let perTile = alpha * alpha * (cin + cout) + rows
+        let constant = 64 + 32 * rows + 512
+        let all = 4 * (perTile * tiles + 2 * constant)
+        return max(min(all, winogradScratchBudget), 4 * 2 * (perTile + constant))
+    }
+}
