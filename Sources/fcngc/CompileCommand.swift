@@ -23,6 +23,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Output: text, layers, json or dot.") var emit: Emit = .text
     @Flag(help: "Show, for every crop, the coordinate maps that give its offset.") var explainCrops = false
     @Flag(help: "Show every fusion the compiler considered, and why it did or did not fuse.") var explainFusion = false
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
 
     func run() throws {
@@ -33,7 +34,8 @@ struct CompileCommand: ParsableCommand {
         if explainCrops {
             return try Output.write(CropExplanation.all(c.graph).map(\.text).joined(separator: "\n\n") + "\n", to: output)
         }
-        let plan = PlanPipeline.run(c)
+        var plan = PlanPipeline.run(c, skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&plan, mode: convAlgorithm)
         if explainFusion { return try Output.write(PlanReport.fusionText(plan), to: output) }
         switch emit {
         case .text: try Output.write(PlanReport.text(plan), to: output)

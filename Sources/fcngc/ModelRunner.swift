@@ -26,6 +26,8 @@ final class ModelRunner {
     private var compilations: [String: Compilation] = [:]
     private var executables: [String: Executable] = [:]
     private(set) var weights: WeightStore?
+    /// How convolutions are computed (`--conv-algorithm`).
+    var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     init(spec: String, weights: WeightChoice) {
         self.spec = spec
@@ -55,7 +57,8 @@ final class ModelRunner {
     func plan(_ size: Pair) throws -> Plan {
         let key = "\(size.h)x\(size.w)"
         if let p = plans[key] { return p }
-        let p = PlanPipeline.run(try compilation(size))
+        var p = PlanPipeline.run(try compilation(size), skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&p, mode: convAlgorithm)
         plans[key] = p
         return p
     }

@@ -1,5 +1,6 @@
 // `fcngc run SPEC (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
-//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]`
+//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]
+//  [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
 
 import ArgumentParser
 import Foundation
@@ -22,6 +23,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+    @Option(help: "Convolutions: auto (per shape), gemm (im2col GEMM everywhere), winograd, winograd-f2x3 (precise).")
+    var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
         if (weights == nil) == (`init` == nil) { throw ValidationError("give exactly one of --weights FILE or --init random[:SEED]") }
@@ -36,6 +39,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let runner = ModelRunner(spec: spec, weights: weights.map { .file($0) } ?? WeightChoice.parseInit(`init`!)!)
+        runner.convAlgorithm = convAlgorithm
         do {
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
         } catch let e as RuntimeError {
@@ -136,3 +140,5 @@ struct RunCommand: ParsableCommand {
         return try timed { try exe.run(input) }
     }
 }
+
+extension ConvAlgorithmPass.Mode: ExpressibleByArgument {}
