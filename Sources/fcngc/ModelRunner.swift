@@ -77,6 +77,10 @@ final class ModelRunner {
         return store
     }
 
+    /// Lets the weight store go (executables keep what they use; Winograd convs keep only their
+    /// transformed weights). A later size loads the weights again.
+    func releaseWeights() { weights = nil }
+
     func executable(_ size: Pair, batch: Int) throws -> Executable {
         let key = "\(size.h)x\(size.w)x\(batch)"
         if let e = executables[key] { return e }

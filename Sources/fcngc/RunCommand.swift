@@ -136,6 +136,7 @@ struct RunCommand: ParsableCommand {
         guard input.rank == 4 else { throw RuntimeError("input tensor must be N,C,H,W; it has shape \(input.shape)") }
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
+        if tensor != nil { runner.releaseWeights() }   // one size only: keep no untransformed copies
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
         return try timed { try exe.run(input) }
     }

@@ -34,22 +34,63 @@ public enum ConvAlgorithmPass {
     public static func run(_ plan: inout Plan) { run(&plan, mode: .auto) }
 
     public static func run(_ plan: inout Plan, mode: Mode) {
-        for i in plan.steps.indices where plan.steps[i].kind == .conv {
-            let s = plan.steps[i]
-            let (algorithm, reason) = choose(s, mode: mode)
+        let convs = plan.steps.indices.filter { plan.steps[$0].kind == .conv }
+        var choice = Dictionary(uniqueKeysWithValues: convs.map { ($0, choose(plan.steps[$0], mode: mode)) })
+        if mode == .auto { fitBudget(plan, &choice) }
+        var transformed = 0
+        for i in convs {
+            let s = plan.steps[i], (algorithm, reason) = choice[i]!
             plan.steps[i].attributes.algorithm = algorithm
             if let m = tileSide(algorithm) {
-                let cin = s.inputs[0].shape[0], cout = s.shape[0]
-                let positions = (m + 2) * (m + 2)
-                plan.steps[i].scratchBytes = scratchBytes(m: m, inChannels: cin, outChannels: cout,
+                plan.steps[i].scratchBytes = scratchBytes(m: m, inChannels: s.inputs[0].shape[0], outChannels: s.shape[0],
                                                          tiles: tiles(s.shape[1], m) * tiles(s.shape[2], m))
                 plan.steps[i].attributes.tileRows = nil
-                let extra = (positions - 9) * cin * cout * 4
-                plan.memory?.weightBytes += extra
+                transformed += transformedBytes(s, m)
             }
             plan.decide(name, [s.name], fused: tileSide(algorithm) != nil, "\(algorithm.rawValue): \(reason)")
         }
-        if plan.memory != nil { plan.memory!.scratchBytes = plan.steps.map(\.scratchBytes).max() ?? 0 }
+        if plan.memory != nil {
+            plan.memory!.scratchBytes = plan.steps.map(\.scratchBytes).max() ?? 0
+            plan.memory!.weightBytes += transformed
+        }
+    }
+
+    /// Transformed weights may take at most this fraction of the model's own weight bytes (both
+    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB.
+    public static let transformedWeightFraction = 1.0 / 3
+
+    static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
+
+    /// Over the budget, F(4,3) convs step down to F(2,3), then F(2,3) ones to im2col GEMM, those
+    /// with the most weights per output pixel (the least work per transformed byte) first.
+    static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
+        let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
+        let budget = Int(Double(weights) * transformedWeightFraction)
+        func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
+        let order = choice.keys.sorted { a, b in
+            let sa = plan.steps[a], sb = plan.steps[b]
+            let wa = Double(sa.inputs[0].shape[0] * sa.shape[0]) / Double(max(1, sa.shape[1] * sa.shape[2]))
+            let wb = Double(sb.inputs[0].shape[0] * sb.shape[0]) / Double(max(1, sb.shape[1] * sb.shape[2]))
+            return wa != wb ? wa > wb : a > b
+        }
+        let mib = "\(budget >> 20) MiB"
+        for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
+            for i in order where choice[i]!.0 == from {
+                if total() <= budget { return }
+                let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
+                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib), 1/3 of the model's weights)")
+            }
+        }
+    }
+
+    /// "12 winograd-f4x3, 1 im2col-gemm, 4 gemm-1x1" (nil: no conv has an algorithm).
+    public static func summary(_ plan: Plan) -> String? {
+        let chosen = plan.steps.compactMap(\.attributes.algorithm)
+        if chosen.isEmpty { return nil }
+        return ConvAlgorithm.allCases.compactMap { a in
+            let n = chosen.filter { $0 == a }.count
+            return n == 0 ? nil : "\(n) \(a.rawValue)"
+        }.joined(separator: ", ")
     }
 
     static func tileSide(_ a: ConvAlgorithm) -> Int? {
