@@ -83,7 +83,7 @@ extension Kernels {
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
-        let slice = scratchCapacity / workers / 16 * 16
+        let slice = scratchCapacity / workers
         let scratchBox = SendableBox(scratch), outBox = SendableBox(output), biasBox = SendableBox(bias)
         let body: (Int) -> Void = { w in
             let lo = total * w / workers, hi = total * (w + 1) / workers
@@ -151,7 +151,7 @@ struct WinogradLayout {
         p = mOffset + round(tile.positions * outChannels * tiles + 16)
         o = p + tile.alpha * tile.m * phaseStride
         tmp = o + tile.m * tile.m * phaseStride
-        total = tmp + 64 * 8
+        total = tmp + 64 * 8 + 16   // + 16: the base is aligned up to 64 bytes
     }
 }
 
@@ -163,8 +163,9 @@ struct WinogradBuffers {
     let o: UnsafeMutablePointer<Float>
     let tmp: UnsafeMutablePointer<Lanes>
 
-    init(layout: WinogradLayout, base: UnsafeMutablePointer<Float>) {
+    init(layout: WinogradLayout, base unaligned: UnsafeMutablePointer<Float>) {
         self.layout = layout
+        let base = UnsafeMutableRawPointer(unaligned).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
         v = base + layout.v
         m = base + layout.mOffset
         p = base + layout.p
