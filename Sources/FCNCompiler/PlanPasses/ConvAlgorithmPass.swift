@@ -15,8 +15,9 @@
 // Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
 // the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
 // GEMM, `winograd` ignores the channel threshold, `winograd-f2x3` is the precise mode (F(2,3)
-// wherever Winograd applies). Transformed weights replace the 3x3 ones in the runtime and are
-// counted in `memory.weightBytes`.
+// wherever Winograd applies). Transformed weights are counted in `memory.weightBytes` (both
+// they and the 3x3 ones are alive while the executable is built; `run --tensor` then lets the
+// 3x3 ones go). In auto mode they are held to a budget (`fitBudget`).
 
 public enum ConvAlgorithmPass {
     public static let name = "conv-algorithm"
@@ -56,8 +57,10 @@ public enum ConvAlgorithmPass {
     }
 
     /// Transformed weights may take at most this fraction of the model's own weight bytes (both
-    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB.
+    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB...
     public static let transformedWeightFraction = 1.0 / 3
+    /// ... or this many bytes, whichever is larger (small models are not held back).
+    public static let transformedWeightFloor = 64 << 20
 
     static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
 
@@ -65,7 +68,7 @@ public enum ConvAlgorithmPass {
     /// with the most weights per output pixel (the least work per transformed byte) first.
     static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
         let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
-        let budget = Int(Double(weights) * transformedWeightFraction)
+        let budget = max(Int(Double(weights) * transformedWeightFraction), transformedWeightFloor)
         func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
         let order = choice.keys.sorted { a, b in
             let sa = plan.steps[a], sb = plan.steps[b]
@@ -78,7 +81,7 @@ public enum ConvAlgorithmPass {
             for i in order where choice[i]!.0 == from {
                 if total() <= budget { return }
                 let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
-                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib), 1/3 of the model's weights)")
+                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib): 1/3 of the model's weights, at least 64 MiB)")
             }
         }
     }
