@@ -11,7 +11,9 @@
 # warm-up run; fcngc counts its first, cold run among the REPEAT). The table shows, per engine
 # and thread count, the median over rounds, fcngc's time over the faster peer's (per round,
 # then the median), the largest peak RSS, and fcngc's max|diff| / max|score| against ONNX
-# Runtime. OpenVINO is installed into .venv on first use. Not part of `swift test`.
+# Runtime. A second table gives the CPU time of the process per run (median): on a loaded
+# machine it is a steadier measure than wall time at 1 thread (at 2 threads the peers' spinning
+# worker threads count in it too). OpenVINO is installed into .venv on first use. Not part of `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,12 +59,13 @@ run_engine() {  # engine threads -> appends "threads engine ms rss_kb" to result
     if ! /usr/bin/time -v -o "$WORK/time.txt" "${cmd[@]}" 2> "$WORK/err.txt" >/dev/null; then
         echo "error: $engine failed:" >&2; cat "$WORK/err.txt" >&2; exit 1
     fi
-    local ms rss
+    local ms rss cpu
     ms=$(sed -n 's/.*time: median \([0-9.]*\) ms.*/\1/p' "$WORK/err.txt" | tail -1)
+    cpu=$(sed -n 's/.*CPU time median \([0-9.]*\) ms.*/\1/p' "$WORK/err.txt" | tail -1)
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p' "$WORK/time.txt")
     grep -h '^ONNX Runtime\|^OpenVINO' "$WORK/err.txt" | sed 's/: time.*//' > "$WORK/label-$engine" || true
-    echo "$threads $engine $ms $rss" >> "$WORK/results"
-    echo "  round $round, $threads thread(s): $engine $ms ms, peak RSS $((rss / 1024)) MiB" >&2
+    echo "$threads $engine $ms $rss $cpu" >> "$WORK/results"
+    echo "  round $round, $threads thread(s): $engine $ms ms (CPU $cpu ms), peak RSS $((rss / 1024)) MiB" >&2
 }
 
 engines=(fcngc ort openvino)
@@ -94,16 +97,26 @@ for e in ("fcngc", "ort", "openvino"):
         cells.append(f"{statistics.median(ms):.0f} ms")
     rss = max(int(r[3]) for r in rows if r[1] == e) / 1024
     print(f"| {label[e]} | " + " | ".join(cells) + f" | {rss:.0f} MiB |")
-# Per round: fcngc / faster peer (rows come in rounds of 3 engines per thread count).
-ratios = []
-for t in threads:
-    per = [r for r in rows if int(r[0]) == t]
-    rs = []
-    for i in range(0, len(per), 3):
-        d = {r[1]: float(r[2]) for r in per[i:i + 3]}
-        rs.append(d["fcngc"] / min(d["ort"], d["openvino"]))
-    ratios.append(f"{statistics.median(rs):.2f} (rounds: {', '.join(f'{x:.2f}' for x in rs)})")
-print("| fcngc / faster peer | " + " | ".join(ratios) + " | |")
+def ratio_row(col, title):
+    out = []
+    for t in threads:
+        per = [r for r in rows if int(r[0]) == t]
+        rs = []
+        for i in range(0, len(per), 3):
+            d = {r[1]: float(r[col]) for r in per[i:i + 3]}
+            rs.append(d["fcngc"] / min(d["ort"], d["openvino"]))
+        out.append(f"{statistics.median(rs):.2f} (rounds: {', '.join(f'{x:.2f}' for x in rs)})")
+    print(f"| {title} | " + " | ".join(out) + " | |")
+ratio_row(2, "fcngc / faster peer")
+print()
+print("CPU time per run (median):")
+print()
+print("| engine | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in threads) + " | |")
+print("|---|" + "---|" * len(threads) + "---|")
+for e in ("fcngc", "ort", "openvino"):
+    cells = [f"{statistics.median([float(r[4]) for r in rows if r[1] == e and int(r[0]) == t]):.0f} ms" for t in threads]
+    print(f"| {label[e]} | " + " | ".join(cells) + " | |")
+ratio_row(4, "fcngc / faster peer (CPU)")
 ref = np.load(f"{work}/ort-{threads[0]}.npy").astype(np.float64)
 for t in threads:
     got = np.load(f"{work}/fcngc-{t}.npy").astype(np.float64)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One peer run for Scripts/bench-peers.sh: load an ONNX model in ONNX Runtime or OpenVINO,
 run it on an .npy input with a given thread count, and print the median and minimum time of
---repeat runs after one warm-up (the same line format as `fcngc run --repeat`), then write
+--repeat runs after one warm-up, and the median CPU time of the process per run (the same
+line format as `fcngc run --repeat`), then write
 the scores. One process per run: the caller measures its peak RSS with /usr/bin/time -v.
 
   peer_run.py ort|openvino MODEL.onnx INPUT.npy SCORES.npy --threads N --repeat K
@@ -52,13 +53,15 @@ def main():
     x = np.load(a.input).astype(np.float32)
     label, run = (ort_runner if a.engine == "ort" else openvino_runner)(a.model, a.threads)
     y = run(x)  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(a.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         y = run(x)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     np.save(a.scores, np.asarray(y, dtype=np.float32))
-    print(f"{label}: time: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms over {a.repeat} runs",
+    print(f"{label}: time: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms over {a.repeat} runs; "
+          f"CPU time median {sorted(cpu)[len(cpu) // 2]:.1f} ms",
           file=sys.stderr)
 
 

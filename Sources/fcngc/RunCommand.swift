@@ -51,16 +51,22 @@ struct RunCommand: ParsableCommand {
     }
 
     func timed(_ body: () throws -> Tensor) rethrows -> Tensor {
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var out: Tensor!
+        func cpuMs() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+        }
         for _ in 0..<`repeat` {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuMs()
             out = try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            cpu.append(cpuMs() - c0)
         }
         if `repeat` > 1 {
-            let sorted = times.sorted()
-            Terminal.printError(String(format: "time: median %.1f ms, min %.1f ms over %d runs; peak RSS %@", sorted[sorted.count / 2], sorted[0], `repeat`, Format.bytes(PeakMemory.residentBytes)))
+            let sorted = times.sorted(), cpuMedian = cpu.sorted()[cpu.count / 2]
+            Terminal.printError(String(format: "time: median %.1f ms, min %.1f ms over %d runs; CPU time median %.1f ms; peak RSS %@", sorted[sorted.count / 2], sorted[0], `repeat`, cpuMedian, Format.bytes(PeakMemory.residentBytes)))
         }
         return out
     }
