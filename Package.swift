@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "fcngc", targets: ["fcngc"]),
         .library(name: "FCNCompiler", targets: ["FCNCompiler"]),
+        .library(name: "FCNPlan", targets: ["FCNPlan"]),
         .library(name: "FCNRuntime", targets: ["FCNRuntime"]),
     ],
     dependencies: [
@@ -26,23 +27,27 @@ let package = Package(
 
         // YAML -> spec values that remember their source locations.
         .target(name: "FCNSpec", dependencies: ["CYAML"]),
-        // Graph IR, passes (shapes, coordinate maps, crops, fusion, memory), lowering to a Plan.
-        .target(name: "FCNCompiler", dependencies: ["FCNSpec"]),
-        // Tensors, kernels, interpreter, weights and images. Reads a Plan, never YAML.
-        .target(name: "FCNRuntime", dependencies: ["FCNCompiler", "COpenBLAS", "CPNG", "CJPEG"],
+        // The execution plan as a value (Codable, versioned) and its invariants: what the compiler
+        // produces and the runtime runs. Depends on nothing.
+        .target(name: "FCNPlan"),
+        // Op registry, graph IR, passes (shapes, coordinate maps, crops, fusion, memory), lowering to a Plan.
+        .target(name: "FCNCompiler", dependencies: ["FCNSpec", "FCNPlan"]),
+        // Tensors, kernels, interpreter, weights and images. Reads a Plan, never YAML or the compiler.
+        .target(name: "FCNRuntime", dependencies: ["FCNPlan", "COpenBLAS", "CPNG", "CJPEG"],
                 swiftSettings: fastFlags),
         // Naive, obviously-correct reference kernels: the definition fast kernels are checked against.
-        .target(name: "FCNTestSupport", dependencies: ["FCNRuntime"]),
+        .target(name: "FCNTestSupport", dependencies: ["FCNRuntime", "FCNCompiler"]),
         // ONNX export (protobuf code generated from our own subset of onnx.proto).
         .target(name: "FCNONNX", dependencies: [
-            "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "FCNCompiler", "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Proto/onnx-subset.proto"]),
         // Thin CLI, one file per subcommand.
         .executableTarget(name: "fcngc", dependencies: [
-            "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "FCNCompiler", "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastFlags),
 
-        .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec"], exclude: ["Fixtures"]),
+        .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec", "FCNCompiler"], exclude: ["Fixtures"]),
+        .testTarget(name: "FCNPlanTests", dependencies: ["FCNPlan"]),
         .testTarget(name: "FCNCompilerTests", dependencies: ["FCNCompiler"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),

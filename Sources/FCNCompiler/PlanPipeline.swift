@@ -2,6 +2,8 @@
 // Each pass is in PlanPasses/, opens with a comment on its algorithm, and records every
 // fusion it considered ("fused" or why not) in `plan.fusion`.
 
+import FCNPlan
+
 public enum PlanPipeline {
     public static let passes: [(name: String, run: (inout Plan) -> Void)] = [
         (DropDeadStepsPass.name, DropDeadStepsPass.run),                // nothing reads it: not computed
@@ -15,12 +17,18 @@ public enum PlanPipeline {
         (ConvAlgorithmPass.name, ConvAlgorithmPass.run),                // im2col GEMM, 1x1 GEMM or Winograd per conv
     ]
 
-    /// Lowers and runs the passes (all, or those whose names are not in `skipping`).
-    public static func run(_ c: Compilation, skipping: Set<String> = []) -> Plan {
+    /// The name `--print-after` gives lowering (the plan before any plan pass).
+    public static let loweringName = "lower"
+
+    /// Lowers and runs the passes (all, or those whose names are not in `skipping`); `observer`
+    /// sees the plan after lowering and after each pass (`fcngc compile --print-after`).
+    public static func run(_ c: Compilation, skipping: Set<String> = [], observer: ((String, Plan) -> Void)? = nil) -> Plan {
         var plan = LowerToSteps.run(c)
+        observer?(loweringName, plan)
         for pass in passes where !skipping.contains(pass.name) {
             pass.run(&plan)
             assert(VerifyPlan.problems(plan).isEmpty, "after \(pass.name): \(VerifyPlan.problems(plan))")
+            observer?(pass.name, plan)
         }
         plan.totals.macs = plan.steps.reduce(0) { $0 + $1.macs }
         // Parameters the plan actually reads (dead layers' weights are not counted).

@@ -22,6 +22,7 @@
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 public struct ONNXExportOptions: Sendable {
@@ -171,10 +172,7 @@ private struct GraphBuilder {
         for id in g.nodes.indices { usedNames.formUnion(expectedWeights(id)) }
 
         // Layers off every path to the output are not exported (fcngc does not compute them either).
-        var live = Set<NodeID>(), todo = [g.output]
-        while let id = todo.popLast() {
-            if live.insert(id).inserted { todo += g[id].inputs + (g[id].like.map { [$0] } ?? []) }
-        }
+        let live = Liveness.live(outputs: [g.output]) { g[$0].inputs + (g[$0].like.map { [$0] } ?? []) }
         for (id, n) in g.nodes.enumerated() {
             if n.op == .input { values[id] = options.inputName; continue }
             guard live.contains(id) else { continue }
@@ -200,9 +198,9 @@ private struct GraphBuilder {
     /// Names of the tensors node `id` turns into initializers (fixed upsamplers included).
     func expectedWeights(_ id: NodeID) -> [String] {
         let n = g[id]
-        guard n.op == .conv || n.op == .deconv else { return [] }
+        guard n.op != .input else { return [] }
         var names = LowerToSteps.weights(n, inChannels: c.shapes[n.inputs[0]].c).map(\.name)
-        if n.op == .deconv, n.params.upsampler == .fixedBilinear { names.insert("\(n.name).weight", at: 0) }
+        if n.params.upsampler == .fixedBilinear { names.insert(WeightRef.name(layer: n.name, .weight), at: 0) }
         return names
     }
 
@@ -466,13 +464,12 @@ private struct GraphBuilder {
     /// Whether node `id` always has the input's spatial size (a crop to the input, or an
     /// element-wise layer of one).
     func followsInputSize(_ id: NodeID) -> Bool {
-        let n = g[id]
-        switch n.op {
-        case .input: return true
+        let n = g[id], d = n.op.definition
+        switch d.coord {
+        case .source: return true
         case .crop: return n.like == 0 || n.like.map(followsInputSize) == true
-        case .relu, .dropout, .scale, .lrn: return followsInputSize(n.inputs[0])
-        case .sum: return n.inputs.contains(where: followsInputSize)
-        default: return false
+        case .elementwise: return d.inputs == .one ? followsInputSize(n.inputs[0]) : n.inputs.contains(where: followsInputSize)
+        case .convLike, .deconvLike: return false
         }
     }
 

@@ -27,6 +27,7 @@
 
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 public enum ONNXPoolLowering: Equatable, Sendable {
     /// One MaxPool/AveragePool with pads (p, p) per axis and ceil_mode = `ceil`.

@@ -99,6 +99,15 @@ public final class MappingReader {
         return nil
     }
 
+    /// One of the words in `options`.
+    public func word(_ key: String, among options: [String]) -> Located<String>? {
+        guard let s = string(key) else { return nil }
+        if options.contains(s.value) { return s }
+        let hint = Suggest.closest(s.value, in: options).map { "; did you mean '\($0)'?" } ?? ""
+        diagnostics.error(.badValue, "'\(key)' in \(context) must be one of \(options.joined(separator: ", ")), found '\(s.value)'\(hint)", at: s.location)
+        return nil
+    }
+
     /// An integer for both axes, or `[h, w]`.
     public func pair(_ key: String, min: Int) -> Located<Pair>? {
         guard let v = raw(key) else { return nil }

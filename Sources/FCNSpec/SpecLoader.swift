@@ -6,8 +6,13 @@
 
 public struct SpecLoader {
     public let diagnostics: Diagnostics
+    /// The layer kinds a spec may use (the compiler's op registry).
+    public let catalog: LayerCatalog
 
-    public init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
+    public init(diagnostics: Diagnostics, catalog: LayerCatalog) {
+        self.diagnostics = diagnostics
+        self.catalog = catalog
+    }
 
     public func load(_ path: String) -> ModelSpec? {
         let files = SpecFiles(diagnostics: diagnostics)
@@ -36,7 +41,7 @@ public struct SpecLoader {
             }
         }
         if let h = r.raw("head") { spec.head = readHead(h) }
-        let layers = LayerReader(diagnostics: diagnostics, context: "the model")
+        let layers = LayerReader(diagnostics: diagnostics, context: "the model", catalog: catalog)
         let defaults = layers.readDefaults(r.raw("defaults"))
         if let g = r.raw("graph") { spec.graph = layers.readLayers(g, defaults: defaults) }
         spec.output = r.string("output")
@@ -72,7 +77,7 @@ public struct SpecLoader {
         guard let r = MappingReader(node, context: "the backbone", diagnostics: diagnostics) else { return nil }
         r.markSeen("extends")
         let name = r.string("name")?.value ?? Self.stem(file)
-        let reader = LayerReader(diagnostics: diagnostics, context: "backbone '\(name)'")
+        let reader = LayerReader(diagnostics: diagnostics, context: "backbone '\(name)'", catalog: catalog)
         let defaults = reader.readDefaults(r.raw("defaults"))
         var layers: [LayerSpec] = []
         if let l = r.require("layers", "the list of layers") { layers = reader.readLayers(l, defaults: defaults) }
@@ -86,7 +91,7 @@ public struct SpecLoader {
         if score == nil, !r.has("score") { _ = r.require("score", "the layer the score layer reads, e.g. fc7") }
         var defaults = UpsampleDefaults()
         if let u = r.raw("upsample"), let ur = MappingReader(u, context: "head 'upsample'", diagnostics: diagnostics) {
-            if let i = ur.choice("init", UpsampleInit.self, ["bilinear", "random", "zeros"]) { defaults.initializer = i.value }
+            if let i = ur.word("init", among: upsamplerInitWords) { defaults.initializer = i.value }
             if let l = ur.bool("learn") { defaults.learn = l.value }
             defaults.location = u.start
             ur.finish()
@@ -112,7 +117,7 @@ public struct SpecLoader {
         if let scale, skip == nil {
             diagnostics.error(.badValue, "'scale' multiplies a skip tap before it is scored, but this step has no 'skip'", at: scale.location)
         }
-        let initializer = r.choice("init", UpsampleInit.self, ["bilinear", "random", "zeros"]), learn = r.bool("learn")
+        let initializer = r.word("init", among: upsamplerInitWords), learn = r.bool("learn")
         let step = up.map { up in
             HeadStep(location: node.start, upsample: up, skip: skip, scale: scale, kernel: kernel,
                      initializer: initializer, learn: learn)

@@ -21,41 +21,46 @@ public struct Located<T: Sendable>: Sendable {
     }
 }
 
-public enum PoolMethod: String, Codable, Sendable { case max, avg }
-public enum Rounding: String, Codable, Sendable { case ceil, floor }
-public enum UpsampleInit: String, Codable, Sendable { case bilinear, random, zeros }
-
 /// One layer as written (or as generated from a compact form). Attribute values keep
 /// the location of their key so errors point at the exact key.
 public struct LayerSpec: Sendable {
-    public var op: OpKind
+    /// The layer kind as written (a kind of the catalog the spec was read with).
+    public var kind: String
     public var name: String
     public var location: SourceLocation
     /// Explicit inputs (`from:`); empty means "the previous layer".
     public var inputs: [Located<String>] = []
-    public var out: Located<Int>?
-    public var kernel: Located<Pair>?
-    public var stride: Located<Pair>?
-    public var pad: Located<Pair>?
-    public var dilation: Located<Pair>?
-    public var group: Located<Int>?
-    public var bias: Located<Bool>?
-    public var method: Located<PoolMethod>?
-    public var rounding: Located<Rounding>?
-    public var lrnSize: Located<Int>?
-    public var alpha: Located<Double>?
-    public var beta: Located<Double>?
-    public var lrnK: Located<Double>?
-    public var ratio: Located<Double>?
-    public var value: Located<Double>?
-    public var like: Located<String>?
-    public var initializer: Located<UpsampleInit>?
-    public var learn: Located<Bool>?
+    /// The keys written (and defaults supplied), typed by the kind's schema.
+    public var attributes: [String: Located<AttributeValue>] = [:]
 
-    public init(op: OpKind, name: String, location: SourceLocation) {
-        self.op = op
+    public init(kind: String, name: String, location: SourceLocation) {
+        self.kind = kind
         self.name = name
         self.location = location
+    }
+
+    public func int(_ key: String) -> Located<Int>? {
+        guard let a = attributes[key], case .int(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
+    public func double(_ key: String) -> Located<Double>? {
+        guard let a = attributes[key], case .double(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
+    public func bool(_ key: String) -> Located<Bool>? {
+        guard let a = attributes[key], case .bool(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
+    public func pair(_ key: String) -> Located<Pair>? {
+        guard let a = attributes[key], case .pair(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
+    public func word(_ key: String) -> Located<String>? {
+        guard let a = attributes[key], case .word(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
+    public mutating func set(_ key: String, _ value: AttributeValue, at location: SourceLocation) {
+        attributes[key] = Located(value, at: location)
     }
 }
 
@@ -75,9 +80,12 @@ public struct InputSpec: Sendable {
     public var size: Located<Pair>?
 }
 
+/// How a head's upsamplers start: the words `init:` accepts.
+public let upsamplerInitWords = ["bilinear", "random", "zeros"]
+
 /// Defaults for the upsamplers of a classic head.
 public struct UpsampleDefaults: Sendable {
-    public var initializer: UpsampleInit = .bilinear
+    public var initializer: String = "bilinear"
     public var learn: Bool = false
     public var location: SourceLocation?
 }
@@ -90,7 +98,7 @@ public struct HeadStep: Sendable {
     public var skip: Located<String>?
     public var scale: Located<Double>?
     public var kernel: Located<Int>?
-    public var initializer: Located<UpsampleInit>?
+    public var initializer: Located<String>?
     public var learn: Located<Bool>?
 }
 

@@ -3,6 +3,7 @@
 // run by the interpreter must agree with it on the same weights.
 
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 public enum NaiveGraph {

@@ -18,6 +18,7 @@ import Dispatch
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct BenchCommand: ParsableCommand {
@@ -96,16 +97,13 @@ struct BenchCommand: ParsableCommand {
             let flop = layer.flop, refFlop = ref.flop
             let gfConv = flop / mc / 1e6, gfGemm = flop / mg / 1e6, gfRef = refFlop / mr / 1e6
             sumConv += mc; sumGemm += mg; sumFlop += flop
-            let a = step.attributes, k = a.kernel ?? [1, 1]
-            var desc = "k\(k[0] == k[1] ? "\(k[0])" : "\(k[0])x\(k[1])")"
-            if let s = a.stride, s != [1, 1] { desc += " s\(s[0] == s[1] ? "\(s[0])" : "\(s[0])x\(s[1])")" }
-            if let p = a.pad, p != [0, 0] { desc += " p\(p[0] == p[1] ? "\(p[0])" : "\(p[0])x\(p[1])")" }
+            let desc = PlanReport.describe(step)
             // Ratios: medians of the per-round ratios (each round's three timings are taken together).
             let vsGemm = Bench.median(zip(tg, tc).map { $0 / $1 })
             let vsRef = Bench.median((0..<rounds).map { (flop / tc[$0]) / (refFlop / tr[$0]) })
             let low = vsRef < 0.7
             if low { below.append(step.name) }
-            table.add([String(i), step.name, desc, Bench.shortName(a.algorithm), String(layer.m), String(layer.n), String(layer.k), String(layer.p.groups),
+            table.add([String(i), step.name, desc, Bench.shortName(step.attributes.algorithm), String(layer.m), String(layer.n), String(layer.k), String(layer.p.groups),
                        Bench.f(flop / 1e9, 2), Bench.f(mc, 1), Bench.f(gfConv, 1), Bench.f(mg, 1), Bench.f(gfGemm, 1), Bench.f(gfRef, 1),
                        Bench.f(vsGemm, 2), Bench.f(vsRef, 2), low ? "*" : ""])
         }
@@ -141,7 +139,8 @@ private final class ConvLayer {
 
     init(_ s: Step, capacity: Int) {
         let a = s.attributes
-        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0], dil = a.dilation ?? [1, 1]
+        let g = a.geometry ?? Geometry(kernel: [1, 1], stride: [1, 1], pad: [0, 0])   // conv steps always carry one (VerifyPlan)
+        let k = g.kernel, st = g.stride, pad = g.pad, dil = g.dilation
         let inp = s.inputs[0], sh = inp.shape
         inputT = Tensor(shape: [1] + sh)
         Bench.fillRandom(inputT.pointer, count: inputT.count, seed: 2)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Check specs and print diagnostics.")

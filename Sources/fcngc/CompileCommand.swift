@@ -1,9 +1,10 @@
 // `fcngc compile SPEC [--input HxW] [--emit text|json|dot|layers] [--explain-crops]
-// [--explain-fusion] [-o FILE]`: the execution plan (default), or the per-layer analysis.
+// [--explain-fusion] [--print-after PASS] [-o FILE]`: the execution plan (default), or the per-layer analysis.
 
 import ArgumentParser
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,17 +26,34 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Show every fusion the compiler considered, and why it did or did not fuse.") var explainFusion = false
     @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
+    @Option(help: ArgumentHelp("Print the graph (graph passes) or the plan (plan passes) on stderr after PASS; repeat it, or give 'all'.",
+                               valueName: "PASS")) var printAfter: [String] = []
+
+    static var passNames: [String] { Pipeline.passNames + [PlanPipeline.loweringName] + PlanPipeline.passes.map(\.name) }
+
+    func validate() throws {
+        for p in printAfter where p != "all" && !Self.passNames.contains(p) {
+            throw ValidationError("--print-after takes one of \(Self.passNames.joined(separator: ", ")) or all, not '\(p)'")
+        }
+    }
+
+    func shouldPrint(_ pass: String) -> Bool { printAfter.contains(pass) || printAfter.contains("all") }
 
     func run() throws {
         let diagnostics = Diagnostics()
-        let result = Pipeline.compile(spec, options: CompileOptions(input: input), diagnostics: diagnostics)
+        let result = Pipeline.compile(spec, options: CompileOptions(input: input), diagnostics: diagnostics) { pass, a in
+            if shouldPrint(pass) { Terminal.printError("*** after \(pass) ***\n" + GraphReport.text(a)) }
+        }
         try Terminal.report(diagnostics)
         guard let c = result else { throw ExitCode(1) }
         if explainCrops {
             return try Output.write(CropExplanation.all(c.graph).map(\.text).joined(separator: "\n\n") + "\n", to: output)
         }
-        var plan = PlanPipeline.run(c, skipping: [ConvAlgorithmPass.name])
+        var plan = PlanPipeline.run(c, skipping: [ConvAlgorithmPass.name]) { pass, plan in
+            if shouldPrint(pass) { Terminal.printError("*** after \(pass) ***\n" + PlanReport.text(plan)) }
+        }
         ConvAlgorithmPass.run(&plan, mode: convAlgorithm)
+        if shouldPrint(ConvAlgorithmPass.name) { Terminal.printError("*** after \(ConvAlgorithmPass.name) ***\n" + PlanReport.text(plan)) }
         if explainFusion { return try Output.write(PlanReport.fusionText(plan), to: output) }
         switch emit {
         case .text: try Output.write(PlanReport.text(plan), to: output)

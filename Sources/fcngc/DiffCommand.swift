@@ -3,6 +3,7 @@
 import ArgumentParser
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare the compiled plans of two specs.")

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct EvalCommand: ParsableCommand {

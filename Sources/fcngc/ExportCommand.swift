@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 import FCNONNX
 

@@ -1,10 +1,12 @@
-// Compiles a spec once per input size and runs it: the glue between the compiler (spec ->
-// plan) and the runtime (plan -> numbers) that `run`, `weights` and `export` share.
-// Weights are loaded once (the table does not depend on the input size).
+// The glue between the compiler (spec -> plan) and the runtime (plan -> numbers) that `run`,
+// `weights`, `export` and `verify` share. A model is a spec (analysed once, then compiled once
+// per input size) or a saved plan (`fcngc compile --emit json`), which runs as it is, at the
+// size it was compiled for. Weights are loaded once (the table does not depend on the size).
 
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 enum WeightChoice {
@@ -20,41 +22,87 @@ enum WeightChoice {
 }
 
 final class ModelRunner {
-    let spec: String
+    /// The spec or plan file.
+    let model: String
     let choice: WeightChoice
+    private var analysis: Analysis?
+    private var savedPlan: Plan?
     private var plans: [String: Plan] = [:]
     private var compilations: [String: Compilation] = [:]
     private var executables: [String: Executable] = [:]
     private(set) var weights: WeightStore?
-    /// How convolutions are computed (`--conv-algorithm`).
+    private var reported = Set<String>()
+    /// How convolutions are computed (`--conv-algorithm`; a saved plan keeps its own).
     var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     init(spec: String, weights: WeightChoice) {
-        self.spec = spec
+        self.model = spec
         self.choice = weights
     }
 
-    private var reported = Set<String>()
+    /// A saved plan is a `.json` file; anything else is a spec.
+    var isPlanFile: Bool { model.lowercased().hasSuffix(".json") }
 
-    /// The analysed graph at `size` (nil: the spec's own example size); diagnostics go to
-    /// stderr, each once however many sizes are compiled.
-    func compilation(_ size: Pair?) throws -> Compilation {
-        let key = size.map { "\($0.h)x\($0.w)" } ?? "spec"
-        if let c = compilations[key] { return c }
-        let diagnostics = Diagnostics(), fresh = Diagnostics()
-        let c = Pipeline.compile(spec, options: CompileOptions(input: size), diagnostics: diagnostics)
+    /// Prints diagnostics not printed before (each once, however many sizes are compiled);
+    /// throws CompilationFailed when there are errors (callers decide whether to go on).
+    private func report(_ diagnostics: Diagnostics) throws {
+        let fresh = Diagnostics()
         for d in diagnostics.all where reported.insert(DiagnosticPrinter(colour: false).render(d)).inserted || d.severity == .error {
             fresh.add(d)
         }
-        try Terminal.report(fresh)
+        if !fresh.all.isEmpty { Terminal.printDiagnostics(fresh) }
+        if diagnostics.hasErrors { throw CompilationFailed() }
+    }
+
+    /// The spec's size-independent analysis, done once.
+    private func analysed() throws -> Analysis {
+        if let analysis { return analysis }
+        guard !isPlanFile else { throw RuntimeError(file: model, "a saved plan cannot be analysed again: give the spec it was compiled from") }
+        let diagnostics = Diagnostics()
+        let a = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).load(model)
+            .flatMap { Pipeline.analyse($0, diagnostics: diagnostics) }
+        try report(diagnostics)
+        guard let a else { throw CompilationFailed() }
+        analysis = a
+        return a
+    }
+
+    /// The analysed graph at `size` (nil: the spec's own example size).
+    func compilation(_ size: Pair?) throws -> Compilation {
+        let key = size.map { "\($0.h)x\($0.w)" } ?? "spec"
+        if let c = compilations[key] { return c }
+        let a = try analysed()
+        let diagnostics = Diagnostics()
+        let c = Pipeline.compile(a, input: size, diagnostics: diagnostics)
+        try report(diagnostics)
         guard let c else { throw CompilationFailed() }
         compilations[key] = c
         compilations["\(c.input.h)x\(c.input.w)"] = c
         return c
     }
 
-    /// The plan at `size`.
+    /// The saved plan (a plan file), read and verified once.
+    func loadedPlan() throws -> Plan {
+        if let savedPlan { return savedPlan }
+        let file = try MappedFile(path: model)
+        let data = file.bytes.map { Data(bytes: $0, count: file.count) } ?? Data()
+        do {
+            savedPlan = try PlanFile.decode(data, file: model)
+        } catch let e as PlanFileError {
+            throw RuntimeError(file: e.file, e.message)
+        }
+        return savedPlan!
+    }
+
+    /// The plan at `size`: compiled from the spec, or the saved plan if it was compiled for that size.
     func plan(_ size: Pair) throws -> Plan {
+        if isPlanFile {
+            let p = try loadedPlan()
+            guard p.input[1] == size.h, p.input[2] == size.w else {
+                throw RuntimeError(file: model, "this plan was compiled for \(p.input[1])x\(p.input[2]) inputs; the input is \(size.h)x\(size.w): compile the spec at that size (`fcngc compile SPEC --input \(size.h)x\(size.w) --emit json`)")
+            }
+            return p
+        }
         let key = "\(size.h)x\(size.w)"
         if let p = plans[key] { return p }
         var p = PlanPipeline.run(try compilation(size), skipping: [ConvAlgorithmPass.name])

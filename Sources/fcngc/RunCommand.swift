@@ -1,4 +1,4 @@
-// `fcngc run SPEC (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
+// `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
 //  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]
 //  [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
 
@@ -6,15 +6,15 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a model on images or a tensor.",
         discussion: "Images are read as PNG or JPEG, preprocessed as the spec's `input` says, and the label map is written as an 8-bit palette PNG (PASCAL VOC colours). A directory of images gives a directory of outputs.")
 
-    @Argument(help: "Model spec file.") var spec: String
-    @Option(help: "Weights (safetensors; F32, F16 or BF16).") var weights: String?
-    @Option(help: "Random weights instead of a file: random or random:SEED.") var `init`: String?
+    @Argument(help: "Model spec file, or a plan saved by `fcngc compile --emit json -o plan.json` (runs as reviewed, at its size).") var spec: String
+    @OptionGroup var weightOptions: WeightOptions
     @Option(help: "Input image (PNG or JPEG) or a directory of them.") var image: String?
     @Option(help: "Input tensor (.npy, float32 N,C,H,W, already preprocessed).") var tensor: String?
     @Option(name: .shortAndLong, help: "Label map PNG (or a directory, for a directory of images).") var output: String?
@@ -27,8 +27,6 @@ struct RunCommand: ParsableCommand {
     var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
-        if (weights == nil) == (`init` == nil) { throw ValidationError("give exactly one of --weights FILE or --init random[:SEED]") }
-        if let i = `init`, WeightChoice.parseInit(i) == nil { throw ValidationError("--init takes random or random:SEED, not '\(i)'") }
         if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -38,7 +36,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let runner = ModelRunner(spec: spec, weights: weights.map { .file($0) } ?? WeightChoice.parseInit(`init`!)!)
+        let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         runner.convAlgorithm = convAlgorithm
         do {
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 
 extension Pair: ExpressibleByArgument {
     /// "500", "500x375" (height x width).
@@ -26,9 +27,14 @@ enum Terminal {
 
     /// Prints collected diagnostics; throws exit code 1 if any is an error.
     static func report(_ diagnostics: Diagnostics) throws {
+        printDiagnostics(diagnostics)
+        if diagnostics.hasErrors { throw ExitCode(1) }
+    }
+
+    /// Prints collected diagnostics on stderr (colour only on a terminal, and not under NO_COLOR).
+    static func printDiagnostics(_ diagnostics: Diagnostics) {
         let printer = DiagnosticPrinter(colour: stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if !diagnostics.all.isEmpty { printError(printer.render(diagnostics.all)) }
-        if diagnostics.hasErrors { throw ExitCode(1) }
     }
 }
 

@@ -3,6 +3,7 @@
 
 import Foundation
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 enum StepDump {

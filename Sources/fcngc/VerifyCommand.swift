@@ -9,6 +9,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 import FCNONNX
 

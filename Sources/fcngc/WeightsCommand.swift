@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 
 struct WeightsCommand: ParsableCommand {

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 import FCNRuntime
+import FCNPlan
 
 final class CLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -57,7 +58,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240", "-o", out.path).status, 0)
         let direct = try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240")
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), direct.stdout)
-        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 1  model fcn16s  input 3x320x240"))
+        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 2  model fcn16s  input 3x320x240"))
     }
 
     func testDotRendersWithGraphviz() throws {

@@ -4,6 +4,7 @@
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 final class ConvAlgorithmPassTests: XCTestCase {
     static let spec = """
@@ -48,9 +49,8 @@ final class ConvAlgorithmPassTests: XCTestCase {
         XCTAssertEqual(p.fusion.filter { $0.pass == ConvAlgorithmPass.name }.map(\.fused), [false, true, false, false, false, false, false])
         // The Winograd conv has its own scratch (alpha² (C_in + C_out) floats per tile, 6x8 tiles) and transformed weights.
         let wide = p.steps.first { $0.name == "wide" }!
-        XCTAssertEqual(wide.scratchBytes, ConvAlgorithmPass.scratchBytes(m: 4, inChannels: 16, outChannels: 24, tiles: 6 * 8))
+        XCTAssertEqual(wide.scratchBytes, 4 * ScratchRules.winogradFloats(m: 4, inChannels: 16, outChannels: 24, outHeight: 21, outWidth: 30))
         XCTAssertGreaterThan(wide.scratchBytes, 36 * 40 * 48 * 4)
-        XCTAssertNil(wide.attributes.tileRows)
         XCTAssertEqual(p.memory!.scratchBytes, p.steps.map(\.scratchBytes).max())
         XCTAssertLessThan(p.memory!.scratchBytes, gemmScratch, "wide's im2col tile was the largest scratch; its Winograd chunk is smaller")
         XCTAssertTrue(VerifyPlan.problems(p).isEmpty)

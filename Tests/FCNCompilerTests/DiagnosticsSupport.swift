@@ -6,6 +6,7 @@ import Foundation
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 enum FoundationFixtures {
     /// Tests/FCNCompilerTests

@@ -7,6 +7,7 @@ import XCTest
 import Foundation
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 final class DiagnosticsTests: XCTestCase {
     /// Compiles a fixture and checks its errors and warnings, in order, as "line:col id"

@@ -11,6 +11,7 @@ import XCTest
 import Foundation
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 /// SplitMix64: small, fast, seedable.
 private struct SeededRNG: RandomNumberGenerator {
@@ -227,7 +228,7 @@ final class FuzzTests: XCTestCase {
         // The unmutated trees compile: the harness itself is sound.
         for (m, t) in zip(models, trees) {
             let d = Diagnostics()
-            let spec = SpecLoader(diagnostics: d).readModel(t, file: workDir.appendingPathComponent(m).path)
+            let spec = SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).readModel(t, file: workDir.appendingPathComponent(m).path)
             XCTAssertNotNil(spec.flatMap { Pipeline.compile($0, options: Self.options(), diagnostics: d) }, m + FoundationFixtures.render(d))
         }
         var rng = SeededRNG(seed: Self.seed(0xF00D_5EED))
@@ -240,7 +241,7 @@ final class FuzzTests: XCTestCase {
             let d = Diagnostics()
             let path = workDir.appendingPathComponent(models[k]).path
             var c: Compilation?
-            if let spec = SpecLoader(diagnostics: d).readModel(tree, file: path), !d.hasErrors {
+            if let spec = SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).readModel(tree, file: path), !d.hasErrors {
                 c = Pipeline.compile(spec, options: Self.options(), diagnostics: d)
             }
             if let v = Self.violation(c, d) { XCTFail("tree case \(n) (\(models[k])): \(v)") }
@@ -290,7 +291,7 @@ final class FuzzTests: XCTestCase {
             let d = Diagnostics()
             let root = YAMLComposer(file: "extreme.yaml", diagnostics: d).compose(text)
             var c: Compilation?
-            if let root, let spec = SpecLoader(diagnostics: d).readModel(root, file: "extreme.yaml"), !d.hasErrors {
+            if let root, let spec = SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).readModel(root, file: "extreme.yaml"), !d.hasErrors {
                 c = Pipeline.compile(spec, options: Self.options(), diagnostics: d)
             }
             if let v = Self.violation(c, d) { XCTFail("extreme case \(n): \(v)\n\(text)") }

@@ -6,6 +6,7 @@
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 /// A minimal exact fraction, independent of FCNCompiler's Rational.
 private struct Q: Equatable, CustomStringConvertible {

@@ -5,6 +5,7 @@ import Foundation
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 enum PlanFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -5,6 +5,7 @@ import Foundation
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 final class PlanGoldenTests: XCTestCase {
     func testShippedModelsMatchGoldenDumps() throws {

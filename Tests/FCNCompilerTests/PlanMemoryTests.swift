@@ -4,6 +4,7 @@
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 final class PlanMemoryTests: XCTestCase {
     func testNoLiveOverlapAcrossModelsAndSizes() throws {
@@ -17,7 +18,7 @@ final class PlanMemoryTests: XCTestCase {
                 let m = plan.memory!
                 XCTAssertLessThanOrEqual(m.peakLiveBytes, m.arenaBytes + 64 * plan.slots.count, "\(name) \(size)")
                 XCTAssertLessThan(m.arenaBytes, m.noReuseBytes, "\(name) \(size): slots must be reused")
-                XCTAssertLessThanOrEqual(m.scratchBytes, PlanMemoryPass.scratchBudget + 4 * 4096 * 49 * 1024, "\(name) \(size)")
+                XCTAssertLessThanOrEqual(m.scratchBytes, ScratchRules.budgetBytes + 4 * 4096 * 49 * 1024, "\(name) \(size)")
             }
         }
     }
@@ -35,7 +36,7 @@ final class PlanMemoryTests: XCTestCase {
         XCTAssertLessThan(Double(m.arenaBytes), 0.5 * Double(m.noReuseBytes))
         XCTAssertGreaterThan(m.weightBytes, 500_000_000)
         // im2col tiles within their budget; Winograd chunks (conv-algorithm) within theirs.
-        XCTAssertLessThanOrEqual(m.scratchBytes, max(PlanMemoryPass.scratchBudget, ConvAlgorithmPass.winogradScratchBudget))
+        XCTAssertLessThanOrEqual(m.scratchBytes, max(ScratchRules.budgetBytes, ScratchRules.winogradBudgetBytes))
     }
 
     func testSumsRunInPlace() throws {

@@ -3,6 +3,7 @@
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 final class PlanPassTests: XCTestCase {
     /// A tiny net with every fusion candidate: scale -> conv, conv -> relu -> dropout,

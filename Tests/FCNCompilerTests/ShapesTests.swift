@@ -6,6 +6,7 @@
 import XCTest
 import FCNSpec
 @testable import FCNCompiler
+import FCNPlan
 
 /// Caffe's size rules written out again for the test (fcn-facts), one axis.
 private func caffeSize(_ n: Node, axis: Int, input: Int, reference: Int?) -> Int? {

@@ -5,6 +5,7 @@ import Foundation
 import XCTest
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNRuntime
 import FCNONNX
 

@@ -4,6 +4,7 @@
 import XCTest
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 import FCNONNX
 
 final class ONNXPoolLoweringTests: XCTestCase {

@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import CPNG
 @testable import FCNRuntime
+import FCNPlan
 
 final class ImageTests: XCTestCase {
     var dir = ""

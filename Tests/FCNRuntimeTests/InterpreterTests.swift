@@ -6,6 +6,7 @@ import Foundation
 import XCTest
 import FCNSpec
 import FCNCompiler
+import FCNPlan
 @testable import FCNRuntime
 import FCNTestSupport
 

@@ -4,6 +4,7 @@
 
 import XCTest
 import FCNRuntime
+import FCNPlan
 import FCNTestSupport
 
 final class KernelTestsConv: XCTestCase {

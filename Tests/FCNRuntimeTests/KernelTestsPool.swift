@@ -3,6 +3,7 @@
 
 import XCTest
 import FCNRuntime
+import FCNPlan
 import FCNTestSupport
 
 final class KernelTestsPool: XCTestCase {

@@ -3,6 +3,7 @@
 
 import XCTest
 import FCNRuntime
+import FCNPlan
 import FCNTestSupport
 
 /// A random input: a buffer and a window inside it (the window is what the kernel sees).

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import FCNRuntime
+import FCNPlan
 
 final class SafetensorsTests: XCTestCase {
     var dir = ""

@@ -4,6 +4,7 @@
 import XCTest
 import Foundation
 @testable import FCNRuntime
+import FCNPlan
 
 enum IOTestFiles {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import FCNCompiler
+import FCNPlan
 @testable import FCNRuntime
 
 final class WeightsTests: XCTestCase {

@@ -5,6 +5,7 @@
 import XCTest
 import Foundation
 @testable import FCNSpec
+import FCNCompiler
 
 final class MappingReaderTests: XCTestCase {
     func node(_ text: String) throws -> (YAMLNode, Diagnostics) {
@@ -67,15 +68,15 @@ final class MappingReaderTests: XCTestCase {
           - {conv: c2, out: 8, kernel: 1, pad: 0}
           - {pool: p1, kernel: 2, stride: 2}
         """)
-        let reader = LayerReader(diagnostics: d, context: "test")
+        let reader = LayerReader(diagnostics: d, context: "test", catalog: OpRegistry.catalog)
         let layers = reader.readLayers(try XCTUnwrap(n["layers"]), defaults: reader.readDefaults(n["defaults"]))
         XCTAssertTrue(d.all.isEmpty, DiagnosticPrinter(colour: false).render(d.all))
         XCTAssertEqual(layers.map(\.name), ["c1", "r1", "c2", "p1"])
-        XCTAssertEqual(layers.map(\.op), [.conv, .relu, .conv, .pool])
-        XCTAssertEqual(layers[0].kernel?.value, Pair(3))
-        XCTAssertEqual(layers[0].pad?.value, Pair(1))
-        XCTAssertEqual(layers[2].kernel?.value, Pair(1), "the layer's own value wins over defaults")
-        XCTAssertEqual(layers[2].pad?.value, Pair(0))
+        XCTAssertEqual(layers.map(\.kind), ["conv", "relu", "conv", "pool"])
+        XCTAssertEqual(layers[0].pair("kernel")?.value, Pair(3))
+        XCTAssertEqual(layers[0].pair("pad")?.value, Pair(1))
+        XCTAssertEqual(layers[2].pair("kernel")?.value, Pair(1), "the layer's own value wins over defaults")
+        XCTAssertEqual(layers[2].pair("pad")?.value, Pair(0))
         XCTAssertEqual(layers[1].location.description, "m.yaml:3:30")
     }
 

@@ -5,6 +5,7 @@
 import XCTest
 import Foundation
 @testable import FCNSpec
+import FCNCompiler
 
 final class SpecLoaderTests: XCTestCase {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -14,7 +15,7 @@ final class SpecLoaderTests: XCTestCase {
 
     func load(_ path: String) -> (ModelSpec?, Diagnostics) {
         let d = Diagnostics()
-        return (SpecLoader(diagnostics: d).load(path), d)
+        return (SpecLoader(diagnostics: d, catalog: OpRegistry.catalog).load(path), d)
     }
 
     func render(_ d: Diagnostics) -> String { DiagnosticPrinter(colour: false).render(d.all) }
@@ -43,8 +44,8 @@ final class SpecLoaderTests: XCTestCase {
         let bb = try XCTUnwrap(s.backbone)
         XCTAssertEqual(bb.name, "tiny")
         XCTAssertEqual(bb.layers.map(\.name), ["c1", "p1", "c2", "r2"])
-        XCTAssertEqual(bb.layers.map(\.op), [.conv, .pool, .conv, .relu])
-        XCTAssertEqual(bb.layers[0].kernel?.value, Pair(3), "from the backbone's defaults")
+        XCTAssertEqual(bb.layers.map(\.kind), ["conv", "pool", "conv", "relu"])
+        XCTAssertEqual(bb.layers[0].pair("kernel")?.value, Pair(3), "from the backbone's defaults")
         XCTAssertEqual(bb.layers[0].location.description, "\(fixture("tiny-backbone.yaml")):5:12")
     }
 
@@ -160,9 +161,9 @@ final class SpecLoaderTests: XCTestCase {
         let conv11 = try XCTUnwrap(bb.layers.first)
         XCTAssertEqual(conv11.name, "conv1_1")
         XCTAssertEqual(conv11.location.description, "\(model("backbones/vgg16.yaml")):9:12")
-        XCTAssertEqual(conv11.pad?.value, Pair(100))
-        XCTAssertEqual(conv11.pad?.location.description, "\(model("backbones/vgg16.yaml")):9:35")
-        XCTAssertEqual(conv11.kernel?.value, Pair(3), "from defaults")
+        XCTAssertEqual(conv11.pair("pad")?.value, Pair(100))
+        XCTAssertEqual(conv11.pair("pad")?.location.description, "\(model("backbones/vgg16.yaml")):9:35")
+        XCTAssertEqual(conv11.pair("kernel")?.value, Pair(3), "from defaults")
         XCTAssertEqual(bb.layers[1].name, "relu1_1")
         let head = try XCTUnwrap(s.head)
         XCTAssertEqual(head.score.value, "fc7")

@@ -2,6 +2,7 @@
 // common ancestor of the cropped node X and its reference R to each of them, the two
 // composed maps, and M_R ∘ M_X⁻¹, whose constant term is minus the offset.
 
+import FCNPlan
 import FCNSpec
 
 public struct CropExplanation: Codable, Sendable {
@@ -37,7 +38,7 @@ public struct CropExplanation: Codable, Sendable {
         let ax = ancestry(x, g), ar = ancestry(r, g)
         let common = ar.first { ax.contains($0) } ?? 0
         func chain(_ path: [NodeID]) -> [Link] {
-            let upTo = path.prefix { $0 != common }.reversed().filter { g[$0].op.info.coord != .elementwise }
+            let upTo = path.prefix { $0 != common }.reversed().filter { g[$0].op.definition.coord != .elementwise }
             var cum = CoordMap.identity
             return upTo.map { id in
                 let node = g[id]
@@ -60,7 +61,7 @@ public struct CropExplanation: Codable, Sendable {
             if p.dilation != Pair(1) { s += " d\(p.dilation)" }
             return s
         case .crop: return "crop \(n.cropOffset.map { $0.description } ?? "?")"
-        default: return n.op.rawValue
+        case .input, .relu, .lrn, .dropout, .scale, .sum: return n.op.rawValue
         }
     }
 

@@ -10,40 +10,15 @@
 // count is the work a direct implementation does, not only what survives a crop).
 
 import FCNSpec
-
-public struct LayerSummary: Codable, Sendable {
-    public var name: String
-    public var op: String
-    public var inputs: [String]
-    public var shape: [Int]
-    public var receptiveField: [Int]
-    public var stride: [String]
-    public var offset: [Int]?
-    public var params: Int
-    public var macs: Int
-    public var location: String
-    public var origin: String
-}
+import FCNPlan
 
 public enum Summaries {
     public static func params(_ n: Node, inChannels: Int) -> Int {
-        switch n.op {
-        case .conv:
-            return n.params.out * (inChannels / n.params.group) * n.params.kernel.h * n.params.kernel.w + (n.params.bias ? n.params.out : 0)
-        case .deconv:
-            guard n.params.upsampler == .learned else { return 0 }
-            return inChannels * (n.params.out / n.params.group) * n.params.kernel.h * n.params.kernel.w + (n.params.bias ? n.params.out : 0)
-        default: return 0
-        }
+        n.op.definition.parameterCount(n, inChannels: inChannels)
     }
 
     public static func macs(_ n: Node, input: Shape, output: Shape) -> Int {
-        let k = n.params.kernel.h * n.params.kernel.w
-        switch n.op {
-        case .conv: return output.h * output.w * output.c * (input.c / n.params.group) * k
-        case .deconv: return input.h * input.w * input.c * (output.c / n.params.group) * k
-        default: return 0
-        }
+        n.op.definition.macs(n, input, output)
     }
 
     public static func make(_ g: Graph, shapes: [Shape]) -> [LayerSummary] {
@@ -52,17 +27,16 @@ public enum Summaries {
         var out: [LayerSummary] = []
         for (id, n) in g.nodes.enumerated() {
             if let first = n.inputs.first {
-                let srcs = n.op == .sum ? n.inputs : [first]
+                let srcs = n.op.definition.inputs == .one ? [first] : n.inputs
                 for axis in 0..<2 {
                     let r = srcs.map { rf[$0][axis] }.max() ?? 1, j = jump[first][axis]
                     let kext = n.params.kernelExtent(axis), s = n.params.stride[axis]
-                    switch n.op.info.coord {
+                    switch n.op.definition.coord {
                     case .convLike:
-                        let kx = n.op == .pool ? n.params.kernel[axis] : kext
-                        rf[id][axis] = r + Int(((Rational(kx - 1) * j).doubleValue).rounded(.up)); jump[id][axis] = j * Rational(s)
+                        rf[id][axis] = r + Int(((Rational(kext - 1) * j).doubleValue).rounded(.up)); jump[id][axis] = j * Rational(s)
                     case .deconvLike:
                         rf[id][axis] = r + Int(((Rational((kext + s - 1) / s - 1) * j).doubleValue).rounded(.up)); jump[id][axis] = j / Rational(s)
-                    default:
+                    case .elementwise, .crop, .source:
                         rf[id][axis] = r; jump[id][axis] = j
                     }
                 }

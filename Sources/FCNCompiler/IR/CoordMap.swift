@@ -2,6 +2,8 @@
 // A node's map takes network-input coordinates to its own; the crop offset between two
 // nodes follows from composing one map with the other's inverse.
 
+import FCNPlan
+
 public struct AxisMap: Hashable, Codable, Sendable, CustomStringConvertible {
     public var a: Rational
     public var b: Rational

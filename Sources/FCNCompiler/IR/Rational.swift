@@ -1,6 +1,8 @@
 // Exact rational numbers for coordinate maps. Crop offsets must be exact: 5.5 is an
 // error, not 5 or 6, so no floating point anywhere on this path.
 
+import FCNPlan
+
 public struct Rational: Hashable, Codable, Sendable, CustomStringConvertible, Comparable {
     public let num: Int
     public let den: Int

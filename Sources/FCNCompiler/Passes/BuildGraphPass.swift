@@ -6,6 +6,7 @@
 // "did you mean"), cycle (listing the layers on it), unused-layer warnings for layers
 // nothing reads, and bad-value for a fixed bilinear upsampler that could not be diagonal.
 
+import FCNPlan
 import FCNSpec
 
 public struct BuildGraphPass {
@@ -52,7 +53,7 @@ public struct BuildGraphPass {
         // implicitly or by name) rewrites that layer's output, so a reference to `fc7` means
         // fc7 after relu7 and drop7, as in the reference nets.
         var inplaceNext: [Int: Int] = [:]
-        for k in pending.indices.dropFirst() where [.relu, .dropout].contains(pending[k].spec.op) {
+        for k in pending.indices.dropFirst() where [OpKind.relu.rawValue, OpKind.dropout.rawValue].contains(pending[k].spec.kind) {
             let p = pending[k], prev = pending[k - 1]
             if p.origin == prev.origin, p.spec.inputs.isEmpty || p.spec.inputs.map(\.value) == [prev.spec.name] {
                 inplaceNext[k - 1] = k
@@ -74,7 +75,7 @@ public struct BuildGraphPass {
         for p in pending {
             let refs = p.spec.inputs.isEmpty ? [Located(p.previous, at: p.spec.location)] : p.spec.inputs
             inputs.append(refs.compactMap { resolve($0, for: p.spec.name) })
-            likes.append(p.spec.like.flatMap { resolve($0, for: p.spec.name) })
+            likes.append(p.spec.word("like").flatMap { resolve($0, for: p.spec.name) })
         }
         if diagnostics.hasErrors { return nil }
         guard let order = topologicalOrder(pending, inputs, likes) else { return nil }
@@ -84,8 +85,10 @@ public struct BuildGraphPass {
         var nodes = [Node(name: "input", op: .input, inputs: [], params: Params(), location: spec.location, origin: "input")]
         for i in order {
             let p = pending[i]
-            var node = Node(name: p.spec.name, op: p.spec.op, inputs: inputs[i].map { newID[$0]! },
-                            params: params(p.spec), location: p.spec.location,
+            // The reader accepted only the catalog's kinds, which are OpKind's.
+            guard let op = OpKind(rawValue: p.spec.kind) else { return nil }
+            var node = Node(name: p.spec.name, op: op, inputs: inputs[i].map { newID[$0]! },
+                            params: op.definition.params(p.spec), location: p.spec.location,
                             keyLocations: keyLocations(p.spec), origin: p.origin)
             node.like = likes[i].map { newID[$0]! }
             node.headStep = p.step
@@ -134,50 +137,8 @@ public struct BuildGraphPass {
         return order
     }
 
-    func params(_ l: LayerSpec) -> Params {
-        var p = Params()
-        p.out = l.out?.value ?? 0
-        p.stride = l.stride?.value ?? Pair(1)
-        p.pad = l.pad?.value ?? Pair(0)
-        p.dilation = l.dilation?.value ?? Pair(1)
-        p.group = l.group?.value ?? 1
-        switch l.op {
-        case .deconv:
-            p.kernel = l.kernel?.value ?? Pair(2 * p.stride.h, 2 * p.stride.w)
-            p.bias = l.bias?.value ?? false
-            let initializer = l.initializer?.value ?? .bilinear
-            p.initializer = initializer
-            p.upsampler = (initializer == .bilinear && !(l.learn?.value ?? false)) ? .fixedBilinear : .learned
-        case .conv:
-            p.kernel = l.kernel?.value ?? Pair(1)
-            p.bias = l.bias?.value ?? true
-        case .pool:
-            p.kernel = l.kernel?.value ?? Pair(1)
-            p.method = l.method?.value ?? .max
-            p.rounding = l.rounding?.value ?? .ceil
-        case .lrn:
-            p.lrnSize = l.lrnSize?.value ?? 5
-            p.alpha = l.alpha?.value ?? 1
-            p.beta = l.beta?.value ?? 0.75
-            p.lrnK = l.lrnK?.value ?? 1
-        case .dropout: p.ratio = l.ratio?.value ?? 0.5
-        case .scale: p.value = l.value?.value ?? 1
-        default: break
-        }
-        return p
-    }
-
     func keyLocations(_ l: LayerSpec) -> [String: SourceLocation] {
-        var k: [String: SourceLocation] = [:]
-        k["out"] = l.out?.location
-        k["kernel"] = l.kernel?.location
-        k["stride"] = l.stride?.location
-        k["pad"] = l.pad?.location
-        k["dilation"] = l.dilation?.location
-        k["group"] = l.group?.location
-        k["like"] = l.like?.location
-        k["learn"] = l.learn?.location
-        k["init"] = l.initializer?.location
+        var k = l.attributes.mapValues(\.location)
         k["from"] = l.inputs.first?.location
         return k
     }
@@ -185,11 +146,7 @@ public struct BuildGraphPass {
     /// One warning per dead region: a layer off every path to the output whose inputs are
     /// all live, with the count of dead layers that follow from it.
     func warnUnused(_ g: Graph) {
-        var live = Set<NodeID>(), stack = [g.output]
-        while let n = stack.popLast() {
-            guard live.insert(n).inserted else { continue }
-            stack += g[n].inputs + (g[n].like.map { [$0] } ?? [])
-        }
+        let live = Liveness.live(outputs: [g.output]) { g[$0].inputs + (g[$0].like.map { [$0] } ?? []) }
         let consumers = g.consumers()
         for (i, n) in g.nodes.enumerated() where !live.contains(i) && n.inputs.allSatisfy({ live.contains($0) }) {
             var region = Set<NodeID>(), todo = [i]

@@ -14,6 +14,7 @@
 // `upscore<stride>`; those in between (and a last one whose name is taken) are
 // `upscore_<previous tap>`.
 
+import FCNPlan
 import FCNSpec
 
 struct ExpandHead {
@@ -22,10 +23,10 @@ struct ExpandHead {
 
     func layers() -> [(spec: LayerSpec, step: Int?)] {
         var out: [(spec: LayerSpec, step: Int?)] = []
-        var score = LayerSpec(op: .conv, name: "score_fr", location: head.score.location)
+        var score = LayerSpec(kind: OpKind.conv.rawValue, name: "score_fr", location: head.score.location)
         score.inputs = [head.score]
-        score.out = classes
-        score.kernel = Located(Pair(1), at: head.score.location)
+        score.set("out", .int(classes.value), at: classes.location)
+        score.set("kernel", .pair(Pair(1)), at: head.score.location)
         out.append((score, nil))
         var current = score.name
         var previousTap: String?
@@ -38,42 +39,44 @@ struct ExpandHead {
             }
             // Ladders the reference never had (e.g. three 2x steps) must not reuse a name.
             if out.contains(where: { $0.spec.name == name }) { name = "upscore_\(previousTap ?? "\(i)")" }
-            var up = LayerSpec(op: .deconv, name: name, location: s.location)
+            var up = LayerSpec(kind: OpKind.deconv.rawValue, name: name, location: s.location)
             up.inputs = [Located(current, at: s.location)]
-            up.stride = Located(Pair(s.value), at: s.location)
-            up.kernel = step.kernel.map { Located(Pair($0.value), at: $0.location) }
-            up.out = classes
-            up.bias = Located(false, at: s.location)
-            up.initializer = step.initializer ?? head.upsample.location.map { Located(head.upsample.initializer, at: $0) }
+            up.set("stride", .pair(Pair(s.value)), at: s.location)
+            if let k = step.kernel { up.set("kernel", .pair(Pair(k.value)), at: k.location) }
+            up.set("out", .int(classes.value), at: classes.location)
+            up.set("bias", .bool(false), at: s.location)
+            let initializer = step.initializer ?? head.upsample.location.map { Located(head.upsample.initializer, at: $0) }
                 ?? Located(head.upsample.initializer, at: s.location)
-            up.learn = step.learn ?? Located(head.upsample.learn, at: head.upsample.location ?? s.location)
+            up.set("init", .word(initializer.value), at: initializer.location)
+            let learn = step.learn ?? Located(head.upsample.learn, at: head.upsample.location ?? s.location)
+            up.set("learn", .bool(learn.value), at: learn.location)
             out.append((up, i))
             current = name
             guard let tap = step.skip else { continue }
             var tapSource = tap
             if let scale = step.scale {
-                var sc = LayerSpec(op: .scale, name: "scale_\(tap.value)", location: scale.location)
+                var sc = LayerSpec(kind: OpKind.scale.rawValue, name: "scale_\(tap.value)", location: scale.location)
                 sc.inputs = [tap]
-                sc.value = scale
+                sc.set("value", .double(scale.value), at: scale.location)
                 out.append((sc, i))
                 tapSource = Located(sc.name, at: scale.location)
             }
-            var conv = LayerSpec(op: .conv, name: "score_\(tap.value)", location: tap.location)
+            var conv = LayerSpec(kind: OpKind.conv.rawValue, name: "score_\(tap.value)", location: tap.location)
             conv.inputs = [tapSource]
-            conv.out = classes
-            conv.kernel = Located(Pair(1), at: tap.location)
-            var crop = LayerSpec(op: .crop, name: "score_\(tap.value)c", location: tap.location)
+            conv.set("out", .int(classes.value), at: classes.location)
+            conv.set("kernel", .pair(Pair(1)), at: tap.location)
+            var crop = LayerSpec(kind: OpKind.crop.rawValue, name: "score_\(tap.value)c", location: tap.location)
             crop.inputs = [Located(conv.name, at: tap.location)]
-            crop.like = Located(name, at: s.location)
-            var fuse = LayerSpec(op: .sum, name: "fuse_\(tap.value)", location: step.location)
+            crop.set("like", .word(name), at: s.location)
+            var fuse = LayerSpec(kind: OpKind.sum.rawValue, name: "fuse_\(tap.value)", location: step.location)
             fuse.inputs = [Located(name, at: s.location), Located(crop.name, at: tap.location)]
             out += [(conv, i), (crop, i), (fuse, i)]
             current = fuse.name
             previousTap = tap.value
         }
-        var final = LayerSpec(op: .crop, name: "score", location: head.steps.last?.location ?? head.location)
+        var final = LayerSpec(kind: OpKind.crop.rawValue, name: "score", location: head.steps.last?.location ?? head.location)
         final.inputs = [Located(current, at: final.location)]
-        final.like = Located("input", at: final.location)
+        final.set("like", .word("input"), at: final.location)
         out.append((final, head.steps.count - 1))
         return out
     }

@@ -12,6 +12,7 @@
 // `b` a misalignment. Head-generated crops report a stride mismatch on the step's
 // `upsample:` with the stride that would fit. `CropExplanation` records the chains.
 
+import FCNPlan
 import FCNSpec
 
 public final class InferCropOffsetsPass {
@@ -22,8 +23,8 @@ public final class InferCropOffsetsPass {
     public static func layerMap(_ n: Node) -> CoordMap? {
         let p = n.params
         func axis(_ i: Int) -> AxisMap {
-            switch n.op.info.coord {
-            case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: n.op == .pool ? 1 : p.dilation[i])
+            switch n.op.definition.coord {
+            case .convLike: return .conv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .deconvLike: return .deconv(kernel: p.kernel[i], stride: p.stride[i], pad: p.pad[i], dilation: p.dilation[i])
             case .crop: return .crop(offset: n.cropOffset?[i] ?? 0)
             case .elementwise, .source: return .identity
@@ -36,8 +37,8 @@ public final class InferCropOffsetsPass {
         reportedHeadStride = false
         for id in g.nodes.indices {
             var n = g[id]
-            switch n.op {
-            case .input:
+            switch n.op.definition.coord {
+            case .source:
                 n.map = .identity
             case .crop:
                 let x = n.inputs[0], r = n.like ?? 0
@@ -47,13 +48,14 @@ public final class InferCropOffsetsPass {
                     n.cropOffset = offsets
                     n.map = mr
                 }
-            case .sum:
-                // An input whose crop failed has no map: leave the sum (and all after it) unmapped
-                // rather than report follow-on errors against a path that is already wrong.
+            case .elementwise where n.inputs.count > 1:
+                // A sum: its inputs must line up. An input whose crop failed has no map: leave the
+                // sum (and all after it) unmapped rather than report follow-on errors against a
+                // path that is already wrong.
                 guard n.inputs.allSatisfy({ g[$0].map != nil }) else { break }
                 n.map = g[n.inputs[0]].map
                 for j in n.inputs.dropFirst() { checkSum(n, n.inputs[0], j, g) }
-            default:
+            case .elementwise, .convLike, .deconvLike:
                 guard let m = g[n.inputs[0]].map, let own = Self.layerMap(n) else { break }
                 n.map = composed(own, m, n)
             }

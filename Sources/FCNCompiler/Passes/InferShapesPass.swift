@@ -3,6 +3,7 @@
 // a crop whose input is too small for its offset, and tensors too large to address
 // (more than 2^31 - 1 elements, the limit of a BLAS dimension).
 
+import FCNPlan
 import FCNSpec
 
 public struct InferShapesPass {

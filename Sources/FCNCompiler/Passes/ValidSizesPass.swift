@@ -7,6 +7,7 @@
 // whether the output size equals the input size at every valid size. This is a proof for
 // all 4096 x 4096 pairs, not a sample; nothing is claimed beyond the limit.
 
+import FCNPlan
 import FCNSpec
 
 public struct ValidSizes: Codable, Sendable, Equatable {

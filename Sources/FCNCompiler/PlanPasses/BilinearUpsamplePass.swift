@@ -3,17 +3,19 @@
 // per-channel bilinear upsampling step: the same arithmetic on the nonzero weights only
 // (C times fewer MACs), with weights computed from the kernel size, not read from a file.
 
+import FCNPlan
+
 public enum BilinearUpsamplePass {
     public static let name = "bilinear-upsample"
 
     public static func run(_ plan: inout Plan) {
         for i in plan.steps.indices where plan.steps[i].kind == .deconv {
             let s = plan.steps[i]
-            guard s.attributes.upsampler == "fixed-bilinear" else {
+            guard s.attributes.upsampler == .fixedBilinear, let g = s.attributes.geometry else {
                 plan.decide(name, [s.name], fused: false, "weights are learned, not bilinear")
                 continue
             }
-            guard s.attributes.dilation == [1, 1] else {
+            guard g.dilation == [1, 1] else {
                 plan.decide(name, [s.name], fused: false, "dilated deconvolution stays a general deconvolution")
                 continue
             }
@@ -28,7 +30,8 @@ public enum BilinearUpsamplePass {
     /// Per-channel transposed convolution: each input pixel scatters a kh x kw kernel into its own channel.
     /// With an output window, each output pixel gathers ceil(k/s) taps per axis.
     static func macs(_ s: Step) -> Int {
-        let k = s.attributes.kernel ?? [1, 1], st = s.attributes.stride ?? [1, 1]
+        guard let g = s.attributes.geometry else { return 0 }
+        let k = g.kernel, st = g.stride
         if s.outputWindow != nil {
             let taps = ((k[0] + st[0] - 1) / st[0]) * ((k[1] + st[1] - 1) / st[1])
             return s.shape[0] * s.shape[1] * s.shape[2] * taps

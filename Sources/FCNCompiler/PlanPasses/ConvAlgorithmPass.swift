@@ -19,6 +19,8 @@
 // they and the 3x3 ones are alive while the executable is built; `run --tensor` then lets the
 // 3x3 ones go). In auto mode they are held to a budget (`fitBudget`).
 
+import FCNPlan
+
 public enum ConvAlgorithmPass {
     public static let name = "conv-algorithm"
 
@@ -29,8 +31,6 @@ public enum ConvAlgorithmPass {
 
     /// Fewer input channels than this: Winograd does not pay (measured: conv1_1, C_in = 3).
     public static let minWinogradInputChannels = 16
-    /// Scratch for Winograd chunks (split between the workers at run time).
-    public static let winogradScratchBudget = 16 << 20
 
     public static func run(_ plan: inout Plan) { run(&plan, mode: .auto) }
 
@@ -42,12 +42,9 @@ public enum ConvAlgorithmPass {
         for i in convs {
             let s = plan.steps[i], (algorithm, reason) = choice[i]!
             plan.steps[i].attributes.algorithm = algorithm
-            if let m = tileSide(algorithm) {
-                plan.steps[i].scratchBytes = scratchBytes(m: m, inChannels: s.inputs[0].shape[0], outChannels: s.shape[0],
-                                                         tiles: tiles(s.shape[1], m) * tiles(s.shape[2], m))
-                plan.steps[i].attributes.tileRows = nil
-                transformed += transformedBytes(s, m)
-            }
+            // Scratch by the one rule (ScratchRules via VerifyPlan.scratchFloats), now for this algorithm.
+            plan.steps[i].scratchBytes = VerifyPlan.scratchFloats(plan.steps[i]) * 4
+            if let m = tileSide(algorithm) { transformed += transformedBytes(s, m) }
             plan.decide(name, [s.name], fused: tileSide(algorithm) != nil, "\(algorithm.rawValue): \(reason)")
         }
         if plan.memory != nil {
@@ -96,21 +93,16 @@ public enum ConvAlgorithmPass {
         }.joined(separator: ", ")
     }
 
-    static func tileSide(_ a: ConvAlgorithm) -> Int? {
-        switch a {
-        case .winogradF2x3: return 2
-        case .winogradF4x3: return 4
-        case .im2colGemm, .gemm1x1: return nil
-        }
-    }
+    static func tileSide(_ a: ConvAlgorithm) -> Int? { a.winogradTileSide }
 
     static func tiles(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m }
 
     static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
         let a = s.attributes
-        let k = a.kernel ?? [1, 1], st = a.stride ?? [1, 1], pad = a.pad ?? [0, 0], dil = a.dilation ?? [1, 1]
+        guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
+        let k = geo.kernel, st = geo.stride, dil = geo.dilation
         let g = a.group ?? 1, cin = s.inputs[0].shape[0]
-        if k == [1, 1] && st == [1, 1] && pad == [0, 0] { return (.gemm1x1, "1x1 stride 1: one GEMM on the input") }
+        if geo.isPointwise { return (.gemm1x1, "1x1 stride 1: one GEMM on the input") }
         var why: [String] = []
         if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
         if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
@@ -132,16 +124,5 @@ public enum ConvAlgorithmPass {
             let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
             return (.winogradF4x3, "3x3 stride 1, \(cin) input channels: \(ratio)x fewer multiplications")
         }
-    }
-
-    /// An upper bound of the kernel's per-worker layout (Kernels.winogradScratchFloats), in bytes,
-    /// for all tiles in one chunk (two workers' constant parts), capped at the budget but at
-    /// least one tile per worker for two workers.
-    static func scratchBytes(m: Int, inChannels cin: Int, outChannels cout: Int, tiles: Int) -> Int {
-        let alpha = m + 2, rows = alpha * m + m * m
-        let perTile = alpha * alpha * (cin + cout) + rows
-        let constant = 64 + 32 * rows + 512
-        let all = 4 * (perTile * tiles + 2 * constant)
-        return max(min(all, winogradScratchBudget), 4 * 2 * (perTile + constant))
     }
 }

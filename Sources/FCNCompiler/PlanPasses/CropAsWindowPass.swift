@@ -2,6 +2,8 @@
 // one step). Kernels that take windowed inputs: sum, upsample, deconv, crop. A crop that
 // is the network output, or that feeds another kind of step, stays a copy, with the reason.
 
+import FCNPlan
+
 public enum CropAsWindowPass {
     public static let name = "crop-as-window"
     static let windowReaders: Set<StepKind> = [.sum, .upsample, .deconv, .crop]

@@ -3,14 +3,14 @@
 // reason (e.g. `head: {score: pool5}` leaves fc6...drop7 dead: 30 G MACs not spent).
 // Runs first, so later passes only see live steps.
 
+import FCNPlan
+
 public enum DropDeadStepsPass {
     public static let name = "drop-dead-steps"
 
     public static func run(_ plan: inout Plan) {
-        var live: Set<Int> = [plan.outputValue]
-        for s in plan.steps.reversed() where live.contains(s.value) {
-            for inp in s.inputs { live.insert(inp.value) }
-        }
+        let producer = Dictionary(plan.steps.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
+        let live = Liveness.live(outputs: [plan.outputValue]) { producer[$0]?.inputs.map(\.value) ?? [] }
         let dead = plan.steps.filter { !live.contains($0.value) }
         guard !dead.isEmpty else { return }
         plan.steps.removeAll { !live.contains($0.value) }

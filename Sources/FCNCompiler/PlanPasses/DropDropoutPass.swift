@@ -2,6 +2,8 @@
 // read its input. Its name moves to the step that produced its input, so the dump still
 // shows where `drop6` went ("fc6+relu6+drop6").
 
+import FCNPlan
+
 public enum DropDropoutPass {
     public static let name = "drop-dropout"
 

@@ -2,6 +2,8 @@
 // folds into it: the upsampling computes only the window that survives. For FCN-8s at
 // 500x500 the final `score` crop makes `upscore8` compute 500x500 instead of 568x568.
 
+import FCNPlan
+
 public enum FoldCropIntoUpsamplePass {
     public static let name = "fold-crop-into-upsample"
 

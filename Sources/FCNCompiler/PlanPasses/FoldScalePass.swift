@@ -3,6 +3,8 @@
 // its weights once, when they are loaded. (The at-once FCN-8s scales pool4 by 0.01 and
 // pool3 by 0.0001 before score_pool4 / score_pool3.)
 
+import FCNPlan
+
 public enum FoldScalePass {
     public static let name = "fold-scale"
 
@@ -10,7 +12,7 @@ public enum FoldScalePass {
         var i = 0
         while i < plan.steps.count {
             let s = plan.steps[i]
-            guard s.kind == .scale, let value = s.attributes.value else { i += 1; continue }
+            guard s.kind == .scale, let value = s.attributes.factor else { i += 1; continue }
             let readers = plan.readers(of: s.value)
             guard readers.count == 1 else {
                 plan.decide(name, [s.name], fused: false, "'\(s.name)' has \(readers.count) consumers")

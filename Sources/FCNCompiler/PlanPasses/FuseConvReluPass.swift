@@ -2,6 +2,8 @@
 // nothing else becomes the convolution's `relu` attribute (applied as each output tile is
 // written, while it is still in cache). Other ReLUs stay (and run in place).
 
+import FCNPlan
+
 public enum FuseConvReluPass {
     public static let name = "fuse-conv-relu"
 

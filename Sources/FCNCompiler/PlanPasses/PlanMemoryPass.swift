@@ -2,19 +2,22 @@
 //
 // 1. Liveness: a value lives from the step that writes it to the last step that reads it
 //    (the network input from before step 0, the output to the end).
-// 2. In place: a sum, ReLU or scale may write over its first input when that input is a
-//    whole buffer of the output's shape and this step is its last reader.
+// 2. In place: a step whose kind can run in place (StepKind.canRunInPlace: sum, ReLU, scale)
+//    may write over its first input when that input is a whole buffer of the output's shape
+//    and this step is its last reader.
 // 3. Slots (TVM's token allocator): walking the steps in order, values whose last reader
 //    has run free their slot; a new value takes the smallest free slot that fits, else the
 //    largest free slot (grown), else a new slot. Slots are laid end to end (64-byte aligned)
 //    in one arena; a value's bytes never overlap a live value's.
-// 4. Scratch: im2col (conv) and column buffers (learned deconv) are tiled by rows so no step
-//    needs more than `scratchBudget` bytes (a whole im2col of conv1_2 at 500x500 would be
-//    1.1 GB); one scratch area, sized for the largest step, serves all steps.
+// 4. Scratch: im2col (conv) and column buffers (learned deconv) are tiled so no step needs
+//    more than ScratchRules.budgetBytes (a whole im2col of conv1_2 at 500x500 would be
+//    1.1 GB); each step records what its kernel will use (the kernels tile by the same
+//    rules), and one scratch area, sized for the largest step, serves all steps.
+
+import FCNPlan
 
 public enum PlanMemoryPass {
     public static let name = "plan-memory"
-    public static let scratchBudget = 8 << 20
     static let align = 64
 
     static func bytes(_ shape: [Int]) -> Int { shape.reduce(4, *) }
@@ -23,14 +26,9 @@ public enum PlanMemoryPass {
     public static func run(_ plan: inout Plan) {
         assignScratch(&plan)
         let n = plan.steps.count
-        var lastUse: [Int: Int] = [0: -1]
+        let lastUse = Liveness.lastUse(plan)
         var size: [Int: Int] = [0: bytes(plan.input)]
-        for (i, s) in plan.steps.enumerated() {
-            size[s.value] = bytes(s.shape)
-            lastUse[s.value] = lastUse[s.value] ?? i
-            for inp in s.inputs { lastUse[inp.value] = i }
-        }
-        lastUse[plan.outputValue] = n
+        for s in plan.steps { size[s.value] = bytes(s.shape) }
 
         var slotOf: [Int: Int] = [:]
         var slotBytes: [Int] = []
@@ -49,7 +47,7 @@ public enum PlanMemoryPass {
         for i in 0..<n {
             let s = plan.steps[i]
             let first = s.inputs[0]
-            if [.sum, .relu, .scale].contains(s.kind), first.window == nil, first.shape == s.shape,
+            if s.kind.canRunInPlace, first.window == nil, first.shape == s.shape,
                lastUse[first.value] == i, first.value != 0, let slot = slotOf[first.value] {
                 slotOf[s.value] = slot
                 plan.steps[i].inPlace = true
@@ -89,30 +87,8 @@ public enum PlanMemoryPass {
                                    scratchBytes: plan.steps.map(\.scratchBytes).max() ?? 0, weightBytes: weights)
     }
 
-    /// Rows per tile and scratch bytes for each conv (im2col) and learned deconv (columns).
+    /// Scratch bytes of each step: what its kernel will use, by the one rule (ScratchRules).
     static func assignScratch(_ plan: inout Plan) {
-        for i in plan.steps.indices {
-            let s = plan.steps[i]
-            let k = s.attributes.kernel ?? [1, 1], g = s.attributes.group ?? 1
-            switch s.kind {
-            case .conv:
-                let inC = s.inputs[0].shape[0]
-                let direct = k == [1, 1] && s.attributes.stride == [1, 1] && s.attributes.pad == [0, 0]
-                if direct { plan.steps[i].attributes.tileRows = s.shape[1]; continue }
-                let rowBytes = (inC / g) * k[0] * k[1] * s.shape[2] * 4
-                let rows = max(1, min(s.shape[1], scratchBudget / max(rowBytes, 1)))
-                plan.steps[i].attributes.tileRows = rows
-                plan.steps[i].scratchBytes = rows * rowBytes
-            case .deconv:
-                let inp = s.inputs[0].window.map { [s.inputs[0].shape[0], $0.h, $0.w] } ?? s.inputs[0].shape
-                let fullOut = s.outputWindow == nil ? s.shape[0] : s.shape[0]
-                let rowBytes = (fullOut / g) * k[0] * k[1] * inp[2] * 4
-                let rows = max(1, min(inp[1], scratchBudget / max(rowBytes, 1)))
-                plan.steps[i].attributes.tileRows = rows
-                plan.steps[i].scratchBytes = rows * rowBytes
-            default:
-                break
-            }
-        }
+        for i in plan.steps.indices { plan.steps[i].scratchBytes = VerifyPlan.scratchFloats(plan.steps[i]) * 4 }
     }
 }

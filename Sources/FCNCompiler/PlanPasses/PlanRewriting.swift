@@ -1,6 +1,8 @@
 // Small helpers the plan passes share: who reads a value, and replacing one value by
 // another in every reader.
 
+import FCNPlan
+
 extension Plan {
     /// Indices of the steps that read `value`.
     func readers(of value: Int) -> [Int] {

@@ -1,3 +1,4 @@
+import FCNPlan
 import Foundation
 // `fcngc diff A B`: what changes between two variants at one input size — layers and
 // steps added or removed, crop offsets changed, fusion decisions changed, and the deltas

@@ -2,6 +2,8 @@
 // producer to reader. Skip connections (edges that jump over steps) are dashed and blue;
 // windowed reads (crops folded into their readers) are labelled with their window.
 
+import FCNPlan
+
 public enum DotReport {
     static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

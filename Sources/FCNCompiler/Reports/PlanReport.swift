@@ -2,6 +2,7 @@
 // step, totals and memory at the bottom), the fusion decisions, and JSON that round-trips
 // byte for byte (sorted keys, no timestamps, paths as the user gave them).
 
+import FCNPlan
 import Foundation
 
 public enum PlanReport {
@@ -12,30 +13,33 @@ public enum PlanReport {
     }
 
     public static func decode(_ text: String) throws -> Plan {
-        try JSONDecoder().decode(Plan.self, from: Data(text.utf8))
+        try PlanFile.decode(Data(text.utf8), file: "<plan>")
     }
 
     static func dims(_ s: [Int]) -> String { s.map(String.init).joined(separator: "x") }
 
     static func opName(_ s: Step) -> String {
         var op = s.kind.rawValue
-        if s.kind == .pool { op = (s.attributes.method ?? "max") + "pool" }
+        if s.kind == .pool, let m = s.attributes.method { op = m.rawValue + "pool" }
         if s.attributes.relu == true { op += "+relu" }
         if s.inPlace { op += "!" }
         return op
     }
 
-    static func describe(_ s: Step) -> String {
+    public static func describe(_ s: Step) -> String {
         let a = s.attributes
         var parts: [String] = []
-        if let k = a.kernel { parts.append("k" + (k[0] == k[1] ? "\(k[0])" : dims(k))) }
-        if let st = a.stride, st != [1, 1] { parts.append("s" + (st[0] == st[1] ? "\(st[0])" : dims(st))) }
-        if let p = a.pad, p != [0, 0] { parts.append("p" + (p[0] == p[1] ? "\(p[0])" : dims(p))) }
-        if let d = a.dilation, d != [1, 1] { parts.append("d" + dims(d)) }
+        if let g = a.geometry {
+            let k = g.kernel, st = g.stride, p = g.pad, d = g.dilation
+            parts.append("k" + (k[0] == k[1] ? "\(k[0])" : dims(k)))
+            if st != [1, 1] { parts.append("s" + (st[0] == st[1] ? "\(st[0])" : dims(st))) }
+            if p != [0, 0] { parts.append("p" + (p[0] == p[1] ? "\(p[0])" : dims(p))) }
+            if d != [1, 1] { parts.append("d" + dims(d)) }
+        }
         if let g = a.group, g != 1 { parts.append("g\(g)") }
         if let x = a.inputScale { parts.append("×\(x)") }
-        if let v = a.value { parts.append("×\(v)") }
-        if let alg = a.algorithm, ConvAlgorithmPass.tileSide(alg) != nil { parts.append(alg.rawValue) }
+        if let v = a.factor { parts.append("×\(v)") }
+        if let alg = a.algorithm, alg.winogradTileSide != nil { parts.append(alg.rawValue) }
         return parts.joined(separator: " ")
     }
 

@@ -2,6 +2,7 @@
 // field, stride, crop offset, parameters, MACs) with totals, and its JSON twin.
 // JSON keys `input`, `layers[].name/op/inputs/shape/offset` are a stable interface.
 
+import FCNPlan
 import Foundation
 import FCNSpec
 

@@ -1,6 +1,8 @@
 // Plain-text tables and number formatting shared by every report. Output is
 // deterministic: no timestamps, no absolute paths, no locale-dependent formatting.
 
+import FCNPlan
+
 public struct TextTable {
     public var headers: [String]
     public var rightAligned: Set<Int>

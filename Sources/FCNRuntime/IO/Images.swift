@@ -4,7 +4,7 @@
 
 import Foundation
 import CPNG
-import FCNCompiler
+import FCNPlan
 
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B.
 public struct RGBImage: Sendable, Equatable {

@@ -3,7 +3,7 @@
 // Every step goes through one dispatch (StepDispatch.swift). Inputs are views of arena
 // slots (with their windows); nothing is copied between steps.
 
-import FCNCompiler
+import FCNPlan
 
 public final class Executable {
     public let plan: Plan
@@ -23,7 +23,7 @@ public final class Executable {
         guard let memory = plan.memory, !plan.slots.isEmpty, plan.inputSlot != nil else {
             throw RuntimeError("plan '\(plan.model)' has no memory plan")
         }
-        let problems = VerifyPlan.problems(plan)
+        let problems = VerifyPlan.problems(plan, forRunning: true)
         guard problems.isEmpty else { throw RuntimeError("invalid plan: " + problems.joined(separator: "; ")) }
         self.plan = plan
         self.batch = batch

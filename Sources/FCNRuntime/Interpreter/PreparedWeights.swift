@@ -1,8 +1,8 @@
-// Weights as the steps of a plan need them, prepared once: each conv/deconv step's weight
-// and bias tensors looked up by name (`<layer>.weight`, `<layer>.bias`), a folded input
-// scale multiplied in, fixed bilinear upsamplers synthesised (no tensor in the file).
+// Weights as the steps of a plan need them, prepared once: each step's tensors looked up by
+// the names the plan lists (WeightRef's one naming, `<layer>.weight` / `<layer>.bias`), a
+// folded input scale multiplied in, fixed bilinear upsamplers synthesised (no tensor in a file).
 
-import FCNCompiler
+import FCNPlan
 
 /// Where weights come from: a safetensors file, random initialisation, a test.
 public protocol WeightSource {
@@ -18,12 +18,12 @@ struct PreparedWeights {
     static func prepare(_ step: Step, from source: WeightSource?) throws -> PreparedWeights {
         var out = PreparedWeights()
         switch step.kind {
+        case .deconv where step.attributes.upsampler == .fixedBilinear:
+            guard let g = step.attributes.geometry else { throw RuntimeError("deconv step '\(step.name)' has no kernel geometry") }
+            let c = step.inputs[0].shape[0]
+            out.weight = Tensor(shape: [c, c, g.kernel[0], g.kernel[1]],
+                                values: Kernels.bilinearWeights(kernelH: g.kernel[0], kernelW: g.kernel[1], channels: c))
         case .conv, .deconv:
-            if step.kind == .deconv, step.attributes.upsampler == "fixed-bilinear" {
-                let k = step.attributes.kernel ?? [1, 1], c = step.inputs[0].shape[0]
-                out.weight = Tensor(shape: [c, c, k[0], k[1]], values: Kernels.bilinearWeights(kernelH: k[0], kernelW: k[1], channels: c))
-                return out
-            }
             for ref in step.weights {
                 guard let t = source?.tensor(named: ref.name) else {
                     throw RuntimeError("no tensor '\(ref.name)' (expected shape \(ref.shape)) for step '\(step.name)'")
@@ -31,7 +31,11 @@ struct PreparedWeights {
                 guard t.shape == ref.shape || (t.count == ref.shape.reduce(1, *) && ref.shape.count == 1) else {
                     throw RuntimeError("tensor '\(ref.name)' has shape \(t.shape), expected \(ref.shape)")
                 }
-                if ref.name.hasSuffix(".bias") { out.bias = t } else { out.weight = t }
+                switch ref.role {
+                case .bias?: out.bias = t
+                case .weight?: out.weight = t
+                case nil: throw RuntimeError("step '\(step.name)' lists tensor '\(ref.name)', which is neither a weight nor a bias")
+                }
             }
             if let s = step.attributes.inputScale, let w = out.weight {
                 let scaled = Tensor(shape: w.shape)
@@ -42,7 +46,7 @@ struct PreparedWeights {
                 out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
                 out.weight = nil
             }
-        default:
+        case .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum:
             break
         }
         return out

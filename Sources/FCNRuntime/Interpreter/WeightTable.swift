@@ -2,7 +2,7 @@
 // against it), and the check that fixed bilinear upsampler tensors found in a checkpoint
 // (pytorch-fcn ships them) really are bilinear.
 
-import FCNCompiler
+import FCNPlan
 
 extension Plan {
     /// Every tensor the plan reads, in step order, each once.
@@ -13,9 +13,10 @@ extension Plan {
 
     /// Fixed bilinear upsamplers: no tensor needed, but a checkpoint may carry one, (C, C, kh, kw).
     public var fixedUpsamplerTable: [WeightRef] {
-        steps.filter { $0.kind == .upsample || ($0.kind == .deconv && $0.attributes.upsampler == "fixed-bilinear") }.map { s in
-            let k = s.attributes.kernel ?? [1, 1], c = s.inputs[0].shape[0]
-            return WeightRef(name: "\(s.name).weight", shape: [c, c, k[0], k[1]])
+        steps.filter { $0.kind == .upsample || ($0.kind == .deconv && $0.attributes.upsampler == .fixedBilinear) }.compactMap { s in
+            guard let k = s.attributes.geometry?.kernel else { return nil }
+            let c = s.inputs[0].shape[0]
+            return WeightRef(layer: s.name, .weight, shape: [c, c, k[0], k[1]])
         }
     }
 }
@@ -33,14 +34,14 @@ extension WeightStore: WeightSource {
     /// upsamplers as their spec's `init` says (bilinear on the diagonal, zeros, or random).
     public static func random(for plan: Plan, seed: UInt64) -> WeightStore {
         let store = WeightStore.random(expected: plan.weightTable, seed: seed)
-        for s in plan.steps where s.kind == .deconv && s.attributes.upsampler == "learned" {
-            guard let ref = s.weights.first(where: { $0.name.hasSuffix(".weight") }) else { continue }
+        for s in plan.steps where s.kind == .deconv && s.attributes.upsampler == .learned {
+            guard let ref = s.weights.first(where: { $0.role == .weight }) else { continue }
             switch s.attributes.initializer {
-            case "zeros":
+            case .zeros?:
                 store.set(ref.name, Tensor(shape: ref.shape))
-            case "bilinear" where ref.shape[0] == ref.shape[1] * (s.attributes.group ?? 1) && (s.attributes.group ?? 1) == 1:
+            case .bilinear? where ref.shape[0] == ref.shape[1] * (s.attributes.group ?? 1) && (s.attributes.group ?? 1) == 1:
                 store.set(ref.name, Tensor(shape: ref.shape, values: Kernels.bilinearWeights(kernelH: ref.shape[2], kernelW: ref.shape[3], channels: ref.shape[0])))
-            default:
+            case .random?, .bilinear?, nil:
                 break
             }
         }

@@ -14,44 +14,25 @@
 // channels, then the GEMM split by output channels, each worker adding bias/ReLU to its block.
 
 import Dispatch
+import FCNPlan
 
 extension Kernels {
-    /// Default im2col budget: 8 MB.
-    public static let defaultScratchBudgetBytes = 8 << 20
+    /// Default scratch budget (FCNPlan's ScratchRules, which the plan's memory pass uses too).
+    public static let defaultScratchBudgetBytes = ScratchRules.budgetBytes
 
-    /// im2col tiles aim at about this many bytes (so the tile is still in cache when GEMM packs
-    /// it) but at least `convTileMinPixels` output pixels (so GEMM amortises packing the weights).
-    public static let convTileTargetBytes = 1 << 20
-    public static let convTileMinPixels = 256
-
-    /// Output rows and input channels per im2col tile, for a scratch of `capacity` floats
-    /// (nil: no limit). The unit is one channel of one output row: kh*kw*OW floats.
+    /// Output rows and input channels per im2col tile (ScratchRules.convTile).
     static func convTiling(params p: ConvParams, outHeight oh: Int, outWidth ow: Int,
                            capacity: Int?) -> (rows: Int, channels: Int) {
-        let cinG = p.inChannels / p.groups
-        let unit = p.kernelH * p.kernelW * ow
-        let byCache = convTileTargetBytes / MemoryLayout<Float>.stride / (cinG * unit)
-        let byPixels = (convTileMinPixels + ow - 1) / ow
-        let preferred = min(oh, max(1, byCache, byPixels))
-        guard let capacity else { return (preferred, cinG) }
-        let units = capacity / unit
-        if units < 1 { return (0, 0) }
-        // Keep the preferred rows unless that leaves fewer than 32 channels per tile.
-        let rows = max(1, min(preferred, units / min(cinG, 32)))
-        return (rows, min(cinG, units / rows))
+        ScratchRules.convTile(kernel: [p.kernelH, p.kernelW], inChannelsPerGroup: p.inChannels / p.groups,
+                              outHeight: oh, outWidth: ow, capacity: capacity)
     }
 
-    /// Scratch floats `conv2d` uses for an input of the given size: its preferred tile, capped at
-    /// `budgetBytes` (but at least one channel of one output row). 0 for pointwise convs.
+    /// Scratch floats `conv2d` uses for an input of the given size (ScratchRules.convFloats).
     public static func conv2dScratchCount(params p: ConvParams, inputHeight: Int, inputWidth: Int,
                                           budgetBytes: Int = defaultScratchBudgetBytes) -> Int {
-        if p.isPointwise { return 0 }
         let (oh, ow) = p.convOutputSize(height: inputHeight, width: inputWidth)
-        if oh <= 0 || ow <= 0 { return 0 }
-        let unit = p.kernelH * p.kernelW * ow
-        let t = convTiling(params: p, outHeight: oh, outWidth: ow,
-                           capacity: max(unit, budgetBytes / MemoryLayout<Float>.stride))
-        return t.rows * t.channels * unit
+        return ScratchRules.convFloats(p.geometry, inChannelsPerGroup: p.inChannels / p.groups, outHeight: oh, outWidth: ow,
+                                       budgetBytes: budgetBytes)
     }
 
     /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias, then ReLU if `relu`.

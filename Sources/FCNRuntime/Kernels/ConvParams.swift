@@ -1,4 +1,7 @@
-// Geometry of a convolution or deconvolution (Caffe conventions) and its output-size rules.
+// Geometry of a convolution or deconvolution (Caffe conventions); its output sizes are
+// FCNPlan's OutputSize rules (one rule, shared with the compiler).
+
+import FCNPlan
 
 /// Geometry of a convolution or deconvolution. For a deconvolution `inChannels` is the weight's
 /// first dimension (its input) and `outChannels` its output channel count.
@@ -44,13 +47,19 @@ public struct ConvParams: Hashable, Sendable {
 
     /// Convolution output: floor((in + 2p - k_ext) / s) + 1 (may be <= 0 if the input is too small).
     public func convOutputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (floorDiv(height + 2 * padH - extentH, strideH) + 1,
-         floorDiv(width + 2 * padW - extentW, strideW) + 1)
+        ((try? OutputSize.conv(height, kernel: kernelH, stride: strideH, pad: padH, dilation: dilationH).get()) ?? 0,
+         (try? OutputSize.conv(width, kernel: kernelW, stride: strideW, pad: padW, dilation: dilationW).get()) ?? 0)
     }
 
     /// Deconvolution output: s * (in - 1) + k_ext - 2p.
     public func deconvOutputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (strideH * (height - 1) + extentH - 2 * padH, strideW * (width - 1) + extentW - 2 * padW)
+        ((try? OutputSize.deconv(height, kernel: kernelH, stride: strideH, pad: padH, dilation: dilationH).get()) ?? 0,
+         (try? OutputSize.deconv(width, kernel: kernelW, stride: strideW, pad: padW, dilation: dilationW).get()) ?? 0)
+    }
+
+    /// The plan's form of this geometry.
+    public var geometry: Geometry {
+        Geometry(kernel: [kernelH, kernelW], stride: [strideH, strideW], pad: [padH, padW], dilation: [dilationH, dilationW])
     }
 
     /// Number of weights: C_out * C_in/group * kh * kw (same count for conv and deconv layouts).

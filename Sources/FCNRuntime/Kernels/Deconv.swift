@@ -4,30 +4,23 @@
 // folds in): input rows/cols that cannot reach the window are skipped, and col2im only writes
 // inside it. Input rows are tiled so the col scratch stays within a budget.
 
+import FCNPlan
+
 extension Kernels {
-    /// Input rows and cols [lo, hi) that contribute to the output window.
+    /// Input rows and cols [lo, hi) that contribute to the output window (ScratchRules).
     static func deconvInputRange(params p: ConvParams, inputHeight: Int, inputWidth: Int,
                                  window: OutputWindow) -> (rows: Range<Int>, cols: Range<Int>) {
-        func range(_ lo: Int, _ len: Int, _ s: Int, _ pad: Int, _ ext: Int, _ size: Int) -> Range<Int> {
-            let a = max(0, ceilDiv(lo + pad - ext + 1, s))
-            let b = min(size, floorDiv(lo + len - 1 + pad, s) + 1)
-            return len <= 0 || a >= b ? 0..<0 : a..<b
-        }
-        return (range(window.y0, window.height, p.strideH, p.padH, p.extentH, inputHeight),
-                range(window.x0, window.width, p.strideW, p.padW, p.extentW, inputWidth))
+        ScratchRules.deconvInputRange(p.geometry, inputHeight: inputHeight, inputWidth: inputWidth, window: window.planWindow)
     }
 
-    /// Scratch floats `deconv2d` needs, with tiles kept under `budgetBytes` (at least one input row).
+    /// Scratch floats `deconv2d` uses (ScratchRules.deconvFloats, which the plan's memory pass uses too).
     public static func deconv2dScratchCount(params p: ConvParams, inputHeight: Int, inputWidth: Int,
                                             outputWindow: OutputWindow? = nil,
                                             budgetBytes: Int = defaultScratchBudgetBytes) -> Int {
         let full = p.deconvOutputSize(height: inputHeight, width: inputWidth)
         let win = outputWindow ?? .full(height: full.height, width: full.width)
-        let r = deconvInputRange(params: p, inputHeight: inputHeight, inputWidth: inputWidth, window: win)
-        if r.rows.isEmpty || r.cols.isEmpty { return 0 }
-        let rowFloats = (p.outChannels / p.groups) * p.kernelH * p.kernelW * r.cols.count
-        let rows = max(1, min(r.rows.count, budgetBytes / MemoryLayout<Float>.stride / rowFloats))
-        return rows * rowFloats
+        return ScratchRules.deconvFloats(p.geometry, outChannelsPerGroup: p.outChannels / p.groups, inputHeight: inputHeight,
+                                         inputWidth: inputWidth, window: win.planWindow, budgetBytes: budgetBytes)
     }
 
     /// output (batch, C_out, win.height, win.width) = window `outputWindow` (default: all) of

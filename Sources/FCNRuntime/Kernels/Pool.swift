@@ -2,6 +2,9 @@
 // window if it would start in the right padding. Max ignores padding; average divides by the
 // window size clipped to the padded input (computed before clipping to the real input).
 // Empty windows (pad 0, stride > kernel, rounded up) give -FLT_MAX (max, as Caffe) and 0 (avg).
+// Floor rounding (PyTorch) computes the same windows minus the trailing ones.
+
+import FCNPlan
 
 public struct PoolParams: Hashable, Sendable {
     public var kernelH: Int, kernelW: Int
@@ -23,36 +26,33 @@ public struct PoolParams: Hashable, Sendable {
         self.init(kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: pad, padW: pad)
     }
 
-    /// Caffe: ceil((in + 2p - k) / s) + 1, minus one if p > 0 and (out-1)*s >= in + p.
-    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        func axis(_ size: Int, _ k: Int, _ s: Int, _ p: Int) -> Int {
-            var out = ceilDiv(size + 2 * p - k, s) + 1
-            if p > 0 && (out - 1) * s >= size + p { out -= 1 }
-            return out
-        }
-        return (axis(height, kernelH, strideH, padH), axis(width, kernelW, strideW, padW))
+    /// Caffe: ceil((in + 2p - k) / s) + 1, minus one if p > 0 and (out-1)*s >= in + p (FCNPlan's
+    /// OutputSize rule); 0 where no window fits.
+    public func outputSize(height: Int, width: Int, rounding: Rounding = .ceil) -> (height: Int, width: Int) {
+        ((try? OutputSize.pool(height, kernel: kernelH, stride: strideH, pad: padH, rounding: rounding).get()) ?? 0,
+         (try? OutputSize.pool(width, kernel: kernelW, stride: strideW, pad: padW, rounding: rounding).get()) ?? 0)
     }
 }
 
 extension Kernels {
     /// output (batch, C, OH, OW) = max over each window (padding ignored).
-    public static func maxPool(input: InputWindow, batch: Int, params p: PoolParams,
+    public static func maxPool(input: InputWindow, batch: Int, params p: PoolParams, rounding: Rounding = .ceil,
                                output: UnsafeMutablePointer<Float>, threads: Int = Kernels.threads) {
-        pool(input: input, batch: batch, params: p, output: output, threads: threads, average: false)
+        pool(input: input, batch: batch, params: p, rounding: rounding, output: output, threads: threads, average: false)
     }
 
     /// output (batch, C, OH, OW) = sum over each window / Caffe pool size.
-    public static func avgPool(input: InputWindow, batch: Int, params p: PoolParams,
+    public static func avgPool(input: InputWindow, batch: Int, params p: PoolParams, rounding: Rounding = .ceil,
                                output: UnsafeMutablePointer<Float>, threads: Int = Kernels.threads) {
-        pool(input: input, batch: batch, params: p, output: output, threads: threads, average: true)
+        pool(input: input, batch: batch, params: p, rounding: rounding, output: output, threads: threads, average: true)
     }
 
     /// Each output row: reduce its input rows into a temp row (vectorisable), then reduce each
     /// window's columns of the temp row.
-    static func pool(input: InputWindow, batch: Int, params p: PoolParams,
+    static func pool(input: InputWindow, batch: Int, params p: PoolParams, rounding: Rounding,
                      output: UnsafeMutablePointer<Float>, threads: Int, average: Bool) {
         let h = input.height, w = input.width, rs = input.rowStride
-        let (oh, ow) = p.outputSize(height: h, width: w)
+        let (oh, ow) = p.outputSize(height: h, width: w, rounding: rounding)
         if batch <= 0 || oh <= 0 || ow <= 0 { return }
         let channels = input.channels
         let lowest = -Float.greatestFiniteMagnitude

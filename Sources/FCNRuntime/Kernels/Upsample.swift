@@ -4,6 +4,8 @@
 // few taps) in two passes, horizontal then vertical, only over the requested output window.
 // Also the bilinear kernels of the FCN reference surgery.
 
+import FCNPlan
+
 /// A separable transposed conv: 1-D kernels per axis, stride and pad (Caffe deconv geometry).
 public struct UpsampleParams: Hashable, Sendable {
     public var kernelY: [Float], kernelX: [Float]
@@ -33,7 +35,8 @@ public struct UpsampleParams: Hashable, Sendable {
 
     /// s * (in - 1) + k - 2p per axis.
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (strideY * (height - 1) + kernelY.count - 2 * padY, strideX * (width - 1) + kernelX.count - 2 * padX)
+        ((try? OutputSize.deconv(height, kernel: kernelY.count, stride: strideY, pad: padY, dilation: 1).get()) ?? 0,
+         (try? OutputSize.deconv(width, kernel: kernelX.count, stride: strideX, pad: padX, dilation: 1).get()) ?? 0)
     }
 }
 

@@ -1,6 +1,8 @@
 // Windows: a read-only rectangular region (channels x rows x cols) of a larger NCHW buffer, used
 // as kernel input so crops are read in place, and the output region a kernel should compute.
 
+import FCNPlan
+
 /// A window of an NCHW buffer whose images are `bufferChannels x bufferHeight x bufferWidth`.
 /// The window covers channels [c0, c0+channels), rows [y0, y0+height), cols [x0, x0+width)
 /// of every image; kernels see it as a dense `channels x height x width` input.
@@ -84,4 +86,10 @@ public struct OutputWindow: Hashable, Sendable {
     public static func full(height: Int, width: Int) -> OutputWindow {
         OutputWindow(y0: 0, x0: 0, height: height, width: width)
     }
+}
+
+extension OutputWindow {
+    /// The plan's form of this window.
+    var planWindow: Window { Window(y: y0, x: x0, h: height, w: width) }
+    init(_ w: Window) { self.init(y0: w.y, x0: w.x, height: w.h, width: w.w) }
 }

@@ -15,7 +15,7 @@
 // by the plan, never by the image.
 
 import Dispatch
-import FCNCompiler
+import FCNPlan
 
 /// Transformed 3x3 weights: alpha² matrices of C_out x C_in (row-major), position-major.
 public final class WinogradWeights: @unchecked Sendable {

@@ -5,7 +5,7 @@
 // (pytorch-fcn) carry them: the caller lists them in `optional`, they are accepted when
 // present (with the right shape) and kept, so the caller can check they are bilinear.
 
-import FCNCompiler
+import FCNPlan
 
 public final class WeightStore: @unchecked Sendable {
     /// Tensor names in table order (expected first, then optional tensors found in the file).

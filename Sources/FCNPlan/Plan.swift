@@ -1,22 +1,12 @@
 // The execution plan: what the interpreter runs and what reviewers read. A plain Codable
-// value (format "fcngc-plan", version 1), built once per model and input size.
+// value (format "fcngc-plan", version 2), built once per model and input size by the
+// compiler, saved as JSON, and run by the runtime, which depends on this module alone.
 //
 // Steps run in order. Each reads `inputs` — views of buffers: a value (the network input
 // or an earlier step's output), the slot holding it, and optionally a window (a crop is a
 // view, never a copy) — and writes its `output` value into `slot`. Every step keeps the
 // spec layers it came from (`sources`), so fused steps never lose their names.
 // Sizes are per image; a batch of N multiplies every slot offset and size by N.
-
-import FCNSpec
-
-public enum StepKind: String, Codable, Sendable, CaseIterable {
-    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum
-}
-
-/// How a convolution is computed: im2col + GEMM, one GEMM on the input (1x1), Winograd F(m,3).
-public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
-    case im2colGemm = "im2col-gemm", gemm1x1 = "gemm-1x1", winogradF2x3 = "winograd-f2x3", winogradF4x3 = "winograd-f4x3"
-}
 
 /// A window [y, y+h) x [x, x+w) of a buffer.
 public struct Window: Hashable, Codable, Sendable, CustomStringConvertible {
@@ -26,6 +16,9 @@ public struct Window: Hashable, Codable, Sendable, CustomStringConvertible {
 }
 
 public struct StepInput: Hashable, Codable, Sendable {
+    public init(value: Int, slot: Int? = nil, shape: [Int], window: Window? = nil) {
+        self.value = value; self.slot = slot; self.shape = shape; self.window = window
+    }
     /// 0 is the network input; otherwise the `value` of an earlier step (values are graph node ids).
     public var value: Int
     /// Buffer slot (filled by PlanMemoryPass).
@@ -40,6 +33,7 @@ public struct SourceRef: Hashable, Codable, Sendable {
     public var name: String
     public var op: String
     public var location: String
+    public init(name: String, op: String, location: String) { self.name = name; self.op = op; self.location = location }
 }
 
 public struct WeightRef: Hashable, Codable, Sendable {
@@ -47,32 +41,6 @@ public struct WeightRef: Hashable, Codable, Sendable {
     public var name: String
     public var shape: [Int]
     public init(name: String, shape: [Int]) { self.name = name; self.shape = shape }
-}
-
-/// Kernel parameters; fields a kind does not use keep their defaults.
-public struct StepAttributes: Hashable, Codable, Sendable {
-    public var kernel: [Int]? = nil
-    public var stride: [Int]? = nil
-    public var pad: [Int]? = nil
-    public var dilation: [Int]? = nil
-    public var group: Int? = nil
-    public var method: String? = nil
-    public var rounding: String? = nil
-    /// ReLU applied to the output (fused).
-    public var relu: Bool? = nil
-    /// Constant the input is multiplied by (a scale folded into a convolution's weights).
-    public var inputScale: Double? = nil
-    public var value: Double? = nil
-    public var lrn: [Double]? = nil
-    /// For conv/deconv: fixed bilinear weights (no tensor) or learned.
-    public var upsampler: String? = nil
-    /// For a learned deconv: how `--init random` initialises it (bilinear, random, zeros).
-    public var initializer: String? = nil
-    /// Rows of output computed per im2col tile (conv) or input rows per col2im tile (deconv).
-    public var tileRows: Int? = nil
-    /// For conv: how it is computed (ConvAlgorithmPass); nil: not chosen (im2col GEMM).
-    public var algorithm: ConvAlgorithm? = nil
-    public init() {}
 }
 
 public struct Step: Codable, Sendable {
@@ -94,12 +62,21 @@ public struct Step: Codable, Sendable {
     public var sources: [SourceRef]
 
     public var name: String { sources.first?.name ?? "v\(value)" }
+
+    public init(kind: StepKind, inputs: [StepInput], value: Int, slot: Int? = nil, shape: [Int], outputWindow: Window? = nil,
+                attributes: StepAttributes, weights: [WeightRef], macs: Int, scratchBytes: Int = 0, inPlace: Bool = false,
+                sources: [SourceRef]) {
+        self.kind = kind; self.inputs = inputs; self.value = value; self.slot = slot; self.shape = shape
+        self.outputWindow = outputWindow; self.attributes = attributes; self.weights = weights; self.macs = macs
+        self.scratchBytes = scratchBytes; self.inPlace = inPlace; self.sources = sources
+    }
 }
 
 public struct Slot: Codable, Sendable, Equatable {
     public var id: Int
     public var offset: Int
     public var bytes: Int
+    public init(id: Int, offset: Int, bytes: Int) { self.id = id; self.offset = offset; self.bytes = bytes }
 }
 
 public struct FusionDecision: Codable, Sendable, Equatable {
@@ -107,6 +84,9 @@ public struct FusionDecision: Codable, Sendable, Equatable {
     public var layers: [String]
     public var fused: Bool
     public var reason: String
+    public init(pass: String, layers: [String], fused: Bool, reason: String) {
+        self.pass = pass; self.layers = layers; self.fused = fused; self.reason = reason
+    }
 }
 
 public struct MemoryReport: Codable, Sendable, Equatable {
@@ -119,11 +99,17 @@ public struct MemoryReport: Codable, Sendable, Equatable {
     /// Largest scratch any step needs (shared by all steps).
     public var scratchBytes: Int
     public var weightBytes: Int
+    public init(arenaBytes: Int, peakLiveBytes: Int, noReuseBytes: Int, scratchBytes: Int, weightBytes: Int) {
+        self.arenaBytes = arenaBytes; self.peakLiveBytes = peakLiveBytes; self.noReuseBytes = noReuseBytes
+        self.scratchBytes = scratchBytes; self.weightBytes = weightBytes
+    }
 }
 
 public struct Plan: Codable, Sendable {
+    /// The plan format version this build reads and writes.
+    public static let formatVersion = 2
     public var format = "fcngc-plan"
-    public var version = 1
+    public var version = Plan.formatVersion
     public var model: String
     public var input: [Int]
     public var output: [Int]
@@ -143,12 +129,22 @@ public struct Plan: Codable, Sendable {
         public var params: Int
         public var macs: Int
         public var graphMacs: Int
+        public init(params: Int, macs: Int, graphMacs: Int) { self.params = params; self.macs = macs; self.graphMacs = graphMacs }
     }
 
     public struct Preprocessing: Codable, Sendable, Equatable {
         public var order: String
         public var mean: [Double]
         public var scale: Double
+        public init(order: String, mean: [Double], scale: Double) { self.order = order; self.mean = mean; self.scale = scale }
+    }
+
+    public init(model: String, input: [Int], output: [Int], inputSlot: Int? = nil, outputValue: Int,
+                preprocessing: Preprocessing, layers: [LayerSummary], steps: [Step], slots: [Slot] = [],
+                fusion: [FusionDecision] = [], memory: MemoryReport? = nil, totals: Totals) {
+        self.model = model; self.input = input; self.output = output; self.inputSlot = inputSlot
+        self.outputValue = outputValue; self.preprocessing = preprocessing; self.layers = layers; self.steps = steps
+        self.slots = slots; self.fusion = fusion; self.memory = memory; self.totals = totals
     }
 
     public var outputStep: Step? { steps.first { $0.value == outputValue } }
@@ -158,5 +154,27 @@ public struct Plan: Codable, Sendable {
     public func outputLayer(of step: Step) -> String {
         let order = Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         return step.sources.max { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }?.name ?? step.name
+    }
+}
+
+/// Per-layer numbers for the `compile` table and JSON: output shape, receptive field and
+/// stride (relative to the input), crop offset, parameters and multiply-accumulates.
+public struct LayerSummary: Codable, Sendable {
+    public var name: String
+    public var op: String
+    public var inputs: [String]
+    public var shape: [Int]
+    public var receptiveField: [Int]
+    public var stride: [String]
+    public var offset: [Int]?
+    public var params: Int
+    public var macs: Int
+    public var location: String
+    public var origin: String
+    public init(name: String, op: String, inputs: [String], shape: [Int], receptiveField: [Int], stride: [String],
+                offset: [Int]?, params: Int, macs: Int, location: String, origin: String) {
+        self.name = name; self.op = op; self.inputs = inputs; self.shape = shape; self.receptiveField = receptiveField
+        self.stride = stride; self.offset = offset; self.params = params; self.macs = macs; self.location = location
+        self.origin = origin
     }
 }

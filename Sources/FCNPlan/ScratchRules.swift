@@ -1,0 +1,86 @@
+// How much scratch a step's kernel uses, decided once: the memory pass sizes the plan's
+// scratch area with these rules and the kernels tile with the same rules, so the budget is
+// never computed twice.
+//
+// conv (im2col): a tile is `rows` output rows x `channels` input channels of kh*kw*OW floats.
+//   It aims at about `tileTargetBytes` (still in cache when GEMM packs it) but at least
+//   `tileMinPixels` output pixels (so GEMM amortises packing the weights), capped by the
+//   budget; a pointwise conv needs none.
+// deconv (col2im): `rows` input rows of (C_out/g)*kh*kw*W_in floats, capped by the budget.
+// Winograd F(m,3) conv: per worker, chunks of tiles of alpha²·(C_in + C_out) floats each plus
+//   row buffers; room for all tiles (two workers' fixed parts), capped at `winogradBudgetBytes`
+//   but at least one tile for each of two workers. The kernel splits what it gets between
+//   its workers and sizes its chunks to fit (Kernels.winogradScratchFloats is exact; this is
+//   an upper bound of it).
+
+public enum ScratchRules {
+    /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
+    public static let budgetBytes = 8 << 20
+    public static let tileTargetBytes = 1 << 20
+    public static let tileMinPixels = 256
+
+    /// Output rows and input channels per im2col tile for a scratch of `capacity` floats (nil: no
+    /// limit); (0, 0) when not even one channel of one row fits.
+    public static func convTile(kernel: [Int], inChannelsPerGroup cinG: Int, outHeight oh: Int, outWidth ow: Int,
+                                capacity: Int?) -> (rows: Int, channels: Int) {
+        let unit = kernel[0] * kernel[1] * ow
+        let byCache = tileTargetBytes / 4 / max(1, cinG * unit)
+        let byPixels = (tileMinPixels + ow - 1) / max(ow, 1)
+        let preferred = min(oh, max(1, byCache, byPixels))
+        guard let capacity else { return (preferred, cinG) }
+        let units = capacity / max(unit, 1)
+        if units < 1 { return (0, 0) }
+        // Keep the preferred rows unless that leaves fewer than 32 channels per tile.
+        let rows = max(1, min(preferred, units / min(cinG, 32)))
+        return (rows, min(cinG, units / rows))
+    }
+
+    /// Scratch floats a conv uses: its preferred tile capped at the budget (at least one channel
+    /// of one output row); 0 for a pointwise conv.
+    public static func convFloats(_ g: Geometry, inChannelsPerGroup cinG: Int, outHeight oh: Int, outWidth ow: Int,
+                                  budgetBytes: Int = budgetBytes) -> Int {
+        if g.isPointwise || oh <= 0 || ow <= 0 { return 0 }
+        let unit = g.kernel[0] * g.kernel[1] * ow
+        let t = convTile(kernel: g.kernel, inChannelsPerGroup: cinG, outHeight: oh, outWidth: ow,
+                         capacity: max(unit, budgetBytes / 4))
+        return t.rows * t.channels * unit
+    }
+
+    /// Input rows and columns [lo, hi) of a deconvolution that reach the output window
+    /// (y0, x0, height, width) of its full output.
+    public static func deconvInputRange(_ g: Geometry, inputHeight: Int, inputWidth: Int,
+                                        window: Window) -> (rows: Range<Int>, cols: Range<Int>) {
+        func range(_ lo: Int, _ len: Int, _ s: Int, _ pad: Int, _ ext: Int, _ size: Int) -> Range<Int> {
+            let a = max(0, ceilDiv(lo + pad - ext + 1, s))
+            let b = min(size, floorDiv(lo + len - 1 + pad, s) + 1)
+            return len <= 0 || a >= b ? 0..<0 : a..<b
+        }
+        return (range(window.y, window.h, g.stride[0], g.pad[0], g.extent(0), inputHeight),
+                range(window.x, window.w, g.stride[1], g.pad[1], g.extent(1), inputWidth))
+    }
+
+    /// Scratch floats a (learned) deconvolution uses for the given output window.
+    public static func deconvFloats(_ g: Geometry, outChannelsPerGroup coutG: Int, inputHeight: Int, inputWidth: Int,
+                                    window: Window, budgetBytes: Int = budgetBytes) -> Int {
+        let r = deconvInputRange(g, inputHeight: inputHeight, inputWidth: inputWidth, window: window)
+        if r.rows.isEmpty || r.cols.isEmpty { return 0 }
+        let rowFloats = coutG * g.kernel[0] * g.kernel[1] * r.cols.count
+        let rows = max(1, min(r.rows.count, budgetBytes / 4 / rowFloats))
+        return rows * rowFloats
+    }
+
+    public static let winogradBudgetBytes = 16 << 20
+
+    /// Scratch floats a Winograd F(m,3) conv uses (see above).
+    public static func winogradFloats(m: Int, inChannels cin: Int, outChannels cout: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
+        let alpha = m + 2, rows = alpha * m + m * m
+        let tiles = ((oh + m - 1) / m) * ((ow + m - 1) / m)
+        let perTile = alpha * alpha * (cin + cout) + rows
+        let fixed = 64 + 32 * rows + 512
+        let all = perTile * tiles + 2 * fixed
+        return max(min(all, winogradBudgetBytes / 4), 2 * (perTile + fixed))
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
+}

@@ -1,0 +1,115 @@
+// What a step does, typed: the step kinds the runtime implements and each kind's attributes.
+// Nothing here is a string compared at run time; a plan that lacks an attribute its kind
+// needs is refused by VerifyPlan before anything runs (the runtime has no fallback values).
+
+public enum StepKind: String, Codable, Sendable, CaseIterable {
+    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum
+}
+
+public enum PoolMethod: String, Codable, Sendable, CaseIterable { case max, avg }
+
+/// How a pooling's output size rounds (Caffe rounds up; PyTorch's default rounds down).
+public enum Rounding: String, Codable, Sendable, CaseIterable { case ceil, floor }
+
+/// How a deconvolution's weights are had.
+public enum Upsampler: String, Codable, Sendable, CaseIterable {
+    /// Fixed bilinear weights on the channel diagonal (the reference FCN): no tensor needed.
+    case fixedBilinear = "fixed-bilinear"
+    /// Weights come from the weights file.
+    case learned
+}
+
+/// How `--init random` fills a learned upsampler.
+public enum UpsampleInit: String, Codable, Sendable, CaseIterable { case bilinear, random, zeros }
+
+/// How a convolution is computed: im2col + GEMM, one GEMM on the input (1x1), Winograd F(m,3).
+public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
+    case im2colGemm = "im2col-gemm", gemm1x1 = "gemm-1x1", winogradF2x3 = "winograd-f2x3", winogradF4x3 = "winograd-f4x3"
+
+    /// Output tile side m of a Winograd algorithm (nil: not Winograd).
+    public var winogradTileSide: Int? {
+        switch self {
+        case .winogradF2x3: return 2
+        case .winogradF4x3: return 4
+        case .im2colGemm, .gemm1x1: return nil
+        }
+    }
+}
+
+/// Per-axis window geometry of a conv, deconv, upsample or pool step: [height, width] each.
+public struct Geometry: Hashable, Codable, Sendable {
+    public var kernel: [Int]
+    public var stride: [Int]
+    public var pad: [Int]
+    public var dilation: [Int]
+    public init(kernel: [Int], stride: [Int], pad: [Int], dilation: [Int] = [1, 1]) {
+        self.kernel = kernel; self.stride = stride; self.pad = pad; self.dilation = dilation
+    }
+    /// d*(k-1)+1 along an axis (0 = height, 1 = width).
+    public func extent(_ axis: Int) -> Int { dilation[axis] * (kernel[axis] - 1) + 1 }
+    /// True for a 1x1, stride-1, unpadded window: a plain product over channels.
+    public var isPointwise: Bool { kernel == [1, 1] && stride == [1, 1] && pad == [0, 0] }
+}
+
+/// Caffe's local response normalisation across channels.
+public struct LRNAttributes: Hashable, Codable, Sendable {
+    public var size: Int
+    public var alpha: Double
+    public var beta: Double
+    public var k: Double
+    public init(size: Int, alpha: Double, beta: Double, k: Double) {
+        self.size = size; self.alpha = alpha; self.beta = beta; self.k = k
+    }
+}
+
+/// Kernel parameters. Which fields a kind needs is `StepKind.required` (checked by VerifyPlan).
+public struct StepAttributes: Hashable, Codable, Sendable {
+    /// conv, deconv, upsample, pool.
+    public var geometry: Geometry? = nil
+    /// conv, deconv.
+    public var group: Int? = nil
+    /// pool.
+    public var method: PoolMethod? = nil
+    public var rounding: Rounding? = nil
+    /// A ReLU applied to the output (fused into a conv, or a sum's relu(a + b)).
+    public var relu: Bool? = nil
+    /// Constant the input is multiplied by (a scale folded into a convolution's weights).
+    public var inputScale: Double? = nil
+    /// scale: the constant factor.
+    public var factor: Double? = nil
+    public var lrn: LRNAttributes? = nil
+    /// deconv: fixed bilinear or learned weights.
+    public var upsampler: Upsampler? = nil
+    /// A learned deconv: how `--init random` initialises it.
+    public var initializer: UpsampleInit? = nil
+    /// conv: how it is computed (ConvAlgorithmPass); nil: im2col GEMM (1x1: one GEMM).
+    public var algorithm: ConvAlgorithm? = nil
+    public init() {}
+
+    public var fusedReLU: Bool { relu ?? false }
+}
+
+extension StepKind {
+    /// The attributes a step of this kind must carry, and how many inputs it reads.
+    public var required: (geometry: Bool, group: Bool, pool: Bool, factor: Bool, lrn: Bool, upsampler: Bool, inputs: ClosedRange<Int>) {
+        switch self {
+        case .conv: return (true, true, false, false, false, false, 1...1)
+        case .deconv: return (true, true, false, false, false, true, 1...1)
+        case .upsample: return (true, false, false, false, false, false, 1...1)
+        case .pool: return (true, false, true, false, false, false, 1...1)
+        case .scale: return (false, false, false, true, false, false, 1...1)
+        case .lrn: return (false, false, false, false, true, false, 1...1)
+        case .sum: return (false, false, false, false, false, false, 2...Int.max)
+        case .relu, .dropout, .crop: return (false, false, false, false, false, false, 1...1)
+        }
+    }
+
+    /// Whether the step's output has its first input's shape and may be written over it
+    /// (when that input is a whole buffer read for the last time).
+    public var canRunInPlace: Bool {
+        switch self {
+        case .sum, .relu, .scale: return true
+        case .conv, .deconv, .upsample, .pool, .lrn, .dropout, .crop: return false
+        }
+    }
+}

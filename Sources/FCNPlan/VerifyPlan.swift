@@ -1,0 +1,227 @@
+// The plan's invariants. The compiler checks them after every plan pass (debug builds and
+// tests, tinygrad's spec.py idea); the runtime checks them before it runs a plan, which may
+// come from a file, so nothing a kernel relies on is left to trust:
+//  - every input is the network input or an earlier step's output, read at its shape;
+//  - windows lie inside their buffers; shapes are positive and addressable;
+//  - each kind carries the attributes it needs (StepKind.required), with sane values;
+//  - each output shape is what the one output-size rule gives for its input (and window);
+//  - weights have the shapes the geometry implies;
+//  - with `forRunning`: a memory plan exists, every value fits its slot, slots fit the arena,
+//    the scratch area holds what each step's kernel will use, and no two values alive at the
+//    same time share arena bytes.
+
+public enum VerifyPlan {
+    /// Largest element count of one tensor (a BLAS dimension is an Int32).
+    public static let maxElements = Int(Int32.max)
+
+    public static func problems(_ plan: Plan, forRunning: Bool = false) -> [String] {
+        var out: [String] = []
+        guard valid(plan.input), valid(plan.output) else { return ["the plan's input \(plan.input) or output \(plan.output) is not a C x H x W shape"] }
+        var produced: Set<Int> = [0]
+        var shapes: [Int: [Int]] = [0: plan.input]
+        for (i, s) in plan.steps.enumerated() {
+            let at = "step \(i) '\(s.name)'"
+            guard valid(s.shape) else { out.append("\(at) has shape \(s.shape)"); continue }
+            guard s.kind.required.inputs.contains(s.inputs.count) else {
+                out.append("\(at) (\(s.kind.rawValue)) reads \(s.inputs.count) inputs"); continue
+            }
+            var inputsOK = true
+            for inp in s.inputs {
+                if !produced.contains(inp.value) { out.append("\(at) reads v\(inp.value) before it is written"); inputsOK = false }
+                if let shape = shapes[inp.value], shape != inp.shape {
+                    out.append("\(at) reads v\(inp.value) as \(inp.shape), but it is \(shape)"); inputsOK = false
+                }
+                if !valid(inp.shape) { out.append("\(at) reads shape \(inp.shape)"); inputsOK = false; continue }
+                if let w = inp.window, w.y < 0 || w.x < 0 || w.h < 1 || w.w < 1 || w.y > inp.shape[1] - w.h || w.x > inp.shape[2] - w.w {
+                    out.append("\(at) reads window \(w) outside its \(inp.shape) input"); inputsOK = false
+                }
+            }
+            if !produced.insert(s.value).inserted || s.value == 0 { out.append("v\(s.value) written twice") }
+            shapes[s.value] = s.shape
+            if inputsOK { out += checkStep(s, at: at) }
+        }
+        if !produced.contains(plan.outputValue) { out.append("the output v\(plan.outputValue) is never written") }
+        if let o = plan.outputStep, o.shape != plan.output { out.append("the output step writes \(o.shape), the plan says \(plan.output)") }
+        // Memory is checked only on a well-formed step list (its byte counts rely on valid shapes).
+        if !out.isEmpty { return out }
+        if forRunning { out += memory(plan) }
+        if !out.isEmpty { return out }
+        if !plan.slots.isEmpty { out += overlaps(plan) }
+        return out
+    }
+
+    static func valid(_ shape: [Int]) -> Bool {
+        guard shape.count == 3, shape.allSatisfy({ $0 >= 1 && $0 <= maxElements }) else { return false }
+        let (hw, o1) = shape[1].multipliedReportingOverflow(by: shape[2])
+        let (n, o2) = hw.multipliedReportingOverflow(by: shape[0])
+        return !o1 && !o2 && n <= maxElements
+    }
+
+    /// The shape a step reads from its first input (its window, if any).
+    static func readShape(_ inp: StepInput) -> [Int] {
+        inp.window.map { [inp.shape[0], $0.h, $0.w] } ?? inp.shape
+    }
+
+    static func checkStep(_ s: Step, at: String) -> [String] {
+        let a = s.attributes, need = s.kind.required, x = readShape(s.inputs[0])
+        var out: [String] = []
+        if need.geometry {
+            guard let g = a.geometry, g.kernel.count == 2, g.stride.count == 2, g.pad.count == 2, g.dilation.count == 2,
+                  (g.kernel + g.stride + g.dilation).allSatisfy({ (1...(1 << 20)).contains($0) }),
+                  g.pad.allSatisfy({ (0...(1 << 20)).contains($0) }) else {
+                return ["\(at) (\(s.kind.rawValue)) needs kernel, stride, pad and dilation per axis, in range"]
+            }
+            var full = [s.shape[0], 0, 0]
+            for axis in 0..<2 {
+                switch OutputSize.of(s.kind, a, axis: axis, input: x[axis + 1]) {
+                case .success(let n)?: full[axis + 1] = n
+                case .failure?, nil: return ["\(at) has no valid output for its \(x) input"]
+                }
+            }
+            if let w = s.outputWindow {
+                if [.deconv, .upsample].contains(s.kind) == false { out.append("\(at): only an upsampling computes an output window") }
+                if w.y < 0 || w.x < 0 || w.h != s.shape[1] || w.w != s.shape[2] || w.y > full[1] - w.h || w.x > full[2] - w.w {
+                    out.append("\(at) computes window \(w) of its \(full) output as \(s.shape)")
+                }
+            } else if full != s.shape {
+                out.append("\(at) writes \(s.shape), but its \(x) input gives \(full)")
+            }
+        } else if s.kind == .crop || s.kind == .sum || s.kind == .relu || s.kind == .dropout || s.kind == .scale || s.kind == .lrn {
+            for inp in s.inputs where readShape(inp) != s.shape { out.append("\(at) reads \(readShape(inp)) but writes \(s.shape)") }
+        }
+        if need.group {
+            guard let grp = a.group, grp >= 1, x[0] % grp == 0, s.shape[0] % grp == 0 else {
+                return out + ["\(at) needs a group count dividing its \(x[0]) input and \(s.shape[0]) output channels"]
+            }
+        }
+        if s.kind == .pool, a.method == nil || a.rounding == nil { out.append("\(at) needs a pooling method and rounding") }
+        if (s.kind == .pool || s.kind == .upsample) && x[0] != s.shape[0] { out.append("\(at) changes \(x[0]) channels to \(s.shape[0])") }
+        if need.factor, a.factor == nil { out.append("\(at) needs a factor") }
+        if need.lrn, !(a.lrn.map { $0.size >= 1 && $0.size <= 1 << 20 } ?? false) { out.append("\(at) needs LRN size, alpha, beta, k") }
+        if need.upsampler, a.upsampler == nil { out.append("\(at) needs to say whether its weights are fixed bilinear or learned") }
+        if s.kind == .deconv, a.upsampler == .fixedBilinear, x[0] != s.shape[0] || a.group != 1 {
+            out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
+        }
+        if let alg = a.algorithm, s.kind != .conv || (alg.winogradTileSide != nil && !(a.geometry.map {
+            $0.kernel == [3, 3] && $0.stride == [1, 1] && $0.dilation == [1, 1] } ?? false && a.group == 1)) {
+            out.append("\(at): \(alg.rawValue) is for 3x3 stride-1 undilated ungrouped convolutions")
+        }
+        out += checkWeights(s, at: at, input: x)
+        return out
+    }
+
+    /// The tensors a step reads, with the shapes its geometry implies.
+    public static func expectedWeights(_ s: Step) -> [WeightRole: [Int]]? {
+        guard let g = s.attributes.geometry else { return nil }
+        let inC = readShape(s.inputs[0])[0], outC = s.shape[0], grp = s.attributes.group ?? 1
+        switch s.kind {
+        case .conv: return [.weight: [outC, inC / grp, g.kernel[0], g.kernel[1]], .bias: [outC]]
+        case .deconv where s.attributes.upsampler == .learned: return [.weight: [inC, outC / grp, g.kernel[0], g.kernel[1]], .bias: [outC]]
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum: return nil
+        }
+    }
+
+    static func checkWeights(_ s: Step, at: String) -> [String] { checkWeights(s, at: at, input: readShape(s.inputs[0])) }
+
+    static func checkWeights(_ s: Step, at: String, input: [Int]) -> [String] {
+        let expected = expectedWeights(s)
+        var out: [String] = []
+        if expected == nil, !s.weights.isEmpty { return ["\(at) (\(s.kind.rawValue)) reads no tensors, but lists \(s.weights.map(\.name))"] }
+        guard let expected else { return [] }
+        var roles = Set<WeightRole>()
+        for w in s.weights {
+            guard let role = w.role, roles.insert(role).inserted else { out.append("\(at) lists tensor '\(w.name)' twice or with no role"); continue }
+            if expected[role] != w.shape { out.append("\(at): tensor '\(w.name)' has shape \(w.shape), its geometry needs \(expected[role]!)") }
+        }
+        if !roles.contains(.weight) { out.append("\(at) lists no weight tensor") }
+        return out
+    }
+
+    /// Slots, arena and scratch: what running needs beyond a well-formed step list.
+    static func memory(_ plan: Plan) -> [String] {
+        guard let m = plan.memory, let inSlot = plan.inputSlot else { return ["the plan has no memory plan"] }
+        var out: [String] = []
+        for (i, slot) in plan.slots.enumerated() {
+            if slot.id != i || slot.offset < 0 || slot.bytes < 0 || slot.offset % 4 != 0 || slot.offset > m.arenaBytes - slot.bytes {
+                out.append("slot \(i) (offset \(slot.offset), \(slot.bytes) bytes) lies outside the \(m.arenaBytes)-byte arena")
+            }
+        }
+        if m.arenaBytes < 0 || m.arenaBytes > 1 << 40 || m.scratchBytes < 0 || m.scratchBytes > 1 << 36 { out.append("arena or scratch size out of range") }
+        func fits(_ slot: Int?, _ shape: [Int], _ what: String) {
+            guard let slot, plan.slots.indices.contains(slot) else { out.append("\(what) has no slot"); return }
+            if shape.reduce(4, *) > plan.slots[slot].bytes { out.append("\(what) (\(shape)) does not fit slot \(slot)") }
+        }
+        fits(inSlot, plan.input, "the input")
+        var slotOf: [Int: Int?] = [0: inSlot]
+        for (i, s) in plan.steps.enumerated() {
+            fits(s.slot, s.shape, "step \(i) '\(s.name)'")
+            slotOf[s.value] = s.slot
+            for inp in s.inputs where inp.value != 0 && slotOf[inp.value] != .some(inp.slot) {
+                out.append("step \(i) '\(s.name)' reads v\(inp.value) from slot \(inp.slot.map(String.init) ?? "none"), where it was not written")
+            }
+            if s.inPlace && !(s.kind.canRunInPlace && s.inputs[0].slot == s.slot && s.inputs[0].window == nil) {
+                out.append("step \(i) '\(s.name)' cannot run in place")
+            }
+            if scratchFloats(s) * 4 > m.scratchBytes { out.append("step \(i) '\(s.name)' needs more scratch than the plan's \(m.scratchBytes) bytes") }
+        }
+        return out
+    }
+
+    /// Scratch floats the step's kernel uses (ScratchRules).
+    public static func scratchFloats(_ s: Step) -> Int {
+        guard let g = s.attributes.geometry else { return 0 }
+        let x = readShape(s.inputs[0]), grp = s.attributes.group ?? 1
+        switch s.kind {
+        case .conv:
+            if let m = s.attributes.algorithm?.winogradTileSide {
+                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2])
+            }
+            return ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: s.shape[1], outWidth: s.shape[2])
+        case .deconv where s.attributes.upsampler == .learned:
+            let full = (0..<2).map { (try? OutputSize.of(.deconv, s.attributes, axis: $0, input: x[$0 + 1])?.get()) ?? 0 }
+            let window = s.outputWindow ?? Window(y: 0, x: 0, h: full[0], w: full[1])
+            return ScratchRules.deconvFloats(g, outChannelsPerGroup: s.shape[0] / max(grp, 1), inputHeight: x[1], inputWidth: x[2], window: window)
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum:
+            return 0
+        }
+    }
+
+    /// Pairs of values alive at the same step whose arena byte ranges intersect.
+    static func overlaps(_ plan: Plan) -> [String] {
+        struct Life { var value: Int; var def: Int; var last: Int; var lo: Int; var hi: Int; var name: String }
+        var lives: [Int: Life] = [:]
+        func range(_ slot: Int?, _ shape: [Int]) -> (Int, Int) {
+            guard let slot, slot < plan.slots.count else { return (0, 0) }
+            let o = plan.slots[slot].offset
+            return (o, o + shape.reduce(4, *))
+        }
+        let (ilo, ihi) = range(plan.inputSlot, plan.input)
+        lives[0] = Life(value: 0, def: -1, last: -1, lo: ilo, hi: ihi, name: "input")
+        for (i, s) in plan.steps.enumerated() {
+            let (lo, hi) = range(s.slot, s.shape)
+            if s.slot == nil || s.slot! >= plan.slots.count || hi > (plan.slots[s.slot!].offset + plan.slots[s.slot!].bytes) {
+                return ["step \(i) '\(s.name)' does not fit its slot"]
+            }
+            lives[s.value] = Life(value: s.value, def: i, last: i, lo: lo, hi: hi, name: s.name)
+            for inp in s.inputs { lives[inp.value]?.last = i }
+        }
+        lives[plan.outputValue]?.last = plan.steps.count
+        func inPlace(_ step: Int, over value: Int) -> Bool {
+            step >= 0 && step < plan.steps.count && plan.steps[step].inPlace && plan.steps[step].inputs[0].value == value
+        }
+        var out: [String] = []
+        let all = lives.values.sorted { $0.value < $1.value }
+        for a in all.indices {
+            for b in all.indices where b > a {
+                let x = all[a], y = all[b]
+                // In place: a step may overwrite the input it reads for the last time.
+                let handOff = (x.last == y.def && inPlace(y.def, over: x.value)) || (y.last == x.def && inPlace(x.def, over: y.value))
+                let timeOverlap = x.def <= y.last && y.def <= x.last && !handOff
+                if timeOverlap, x.lo < y.hi, y.lo < x.hi {
+                    out.append("'\(x.name)' and '\(y.name)' are alive together but share arena bytes")
+                }
+            }
+        }
+        return out
+    }
+}
