@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.1
 import PackageDescription
 
 // Release builds target x86-64-v3 so SIMD addProduct becomes a real FMA.
@@ -16,7 +16,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // No traits: with its default two, SwiftPM passes their -D flags in a varying order,
+        // so `swift build --build-tests` and `swift test` rebuilt SwiftProtobuf in turn.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         // C libraries from Debian, each behind a small system-library target.
@@ -41,10 +43,11 @@ let package = Package(
         .target(name: "FCNONNX", dependencies: [
             "FCNCompiler", "FCNRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["Proto/onnx-subset.proto"]),
-        // Thin CLI, one file per subcommand.
+        // Thin CLI, one file per subcommand. `verify`'s Python side ships as a resource (a
+        // bundle beside the binary), so a copied or installed fcngc finds it.
         .executableTarget(name: "fcngc", dependencies: [
             "FCNCompiler", "FCNRuntime", "FCNONNX", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fastFlags),
+        ], resources: [.copy("Resources/onnx_verify.py")], swiftSettings: fastFlags),
 
         .testTarget(name: "FCNSpecTests", dependencies: ["FCNSpec", "FCNCompiler"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNPlanTests", dependencies: ["FCNPlan"]),
@@ -52,5 +55,6 @@ let package = Package(
         .testTarget(name: "FCNRuntimeTests", dependencies: ["FCNRuntime", "FCNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

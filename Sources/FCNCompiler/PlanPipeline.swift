@@ -9,7 +9,8 @@ public enum PlanPipeline {
         (DropDeadStepsPass.name, DropDeadStepsPass.run),                // nothing reads it: not computed
         (DropDropoutPass.name, DropDropoutPass.run),                    // dropout is the identity
         (FoldScalePass.name, FoldScalePass.run),                        // constant scale -> next conv's weights
-        (FuseConvReluPass.name, FuseConvReluPass.run),                  // conv + bias + ReLU as one step
+        (FoldBatchNormPass.name, FoldBatchNormPass.run),                // conv + batch norm: one conv, new weights
+        (FuseReLUPass.name, FuseReLUPass.run),                          // conv/sum/batch norm + ReLU as one step
         (BilinearUpsamplePass.name, BilinearUpsamplePass.run),          // fixed bilinear deconv -> per-channel
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers
@@ -24,6 +25,7 @@ public enum PlanPipeline {
     /// sees the plan after lowering and after each pass (`fcngc compile --print-after`).
     public static func run(_ c: Compilation, skipping: Set<String> = [], observer: ((String, Plan) -> Void)? = nil) -> Plan {
         var plan = LowerToSteps.run(c)
+        plan.classes = c.spec.classNames
         observer?(loweringName, plan)
         for pass in passes where !skipping.contains(pass.name) {
             pass.run(&plan)

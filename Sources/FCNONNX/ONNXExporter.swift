@@ -11,7 +11,10 @@
 //              see ONNXPoolLowering for the pools where that alone is not exact
 //   lrn        LRN (size, alpha, beta, bias = k)
 //   scale      Mul by a scalar Constant
-//   sum        Add (a chain of Adds for more than two inputs)
+//   sum        Add (a chain of Adds for more than two inputs; a Mul by a constant for each coefficient != 1)
+//   batchnorm  BatchNormalization (epsilon), `<layer>.weight/.bias/.running_mean/.running_var` as initializers
+//   concat     Concat, axis 1
+//   resize     Resize (linear; half_pixel, or align_corners), sizes from Shape(input)[0:2] and Shape(like)[2:4]
 //   crop       Slice, starts = the derived offsets, axes (2, 3); ends = offset + reference size:
 //              constants in a fixed-size export, Shape(reference)[2:4] + offset in a dynamic one
 //   dropout    nothing (identity at inference); an Identity when intermediates are exposed
@@ -273,13 +276,37 @@ private struct GraphBuilder {
             let k = constScalar("\(n.name)/value", Float(p.value))
             add("Mul", name: n.name, inputs: [x, k], outputs: [out])
         case .sum:
-            var acc = x
-            for (i, j) in n.inputs.dropFirst().enumerated() {
-                let last = i == n.inputs.count - 2
+            // Coefficients (Caffe's Eltwise coeff) as a Mul per input that is not multiplied by 1.
+            let terms = n.inputs.enumerated().map { i, j -> String in
+                guard i < p.coefficients.count, p.coefficients[i] != 1 else { return values[j] }
+                let k = constScalar("\(n.name)/coefficient\(i)", Float(p.coefficients[i]))
+                let o = fresh("\(n.name)/term\(i)")
+                add("Mul", name: o, inputs: [values[j], k], outputs: [o])
+                return o
+            }
+            var acc = terms[0]
+            for (i, t) in terms.dropFirst().enumerated() {
+                let last = i == terms.count - 2
                 let o = last ? out : fresh("\(n.name)/partial\(i + 1)")
-                add("Add", name: last ? n.name : o, inputs: [acc, values[j]], outputs: [o])
+                add("Add", name: last ? n.name : o, inputs: [acc, t], outputs: [o])
                 acc = o
             }
+        case .batchnorm:
+            add("BatchNormalization", name: n.name, inputs: [x] + weightInputs(id), outputs: [out], [.float("epsilon", Float(p.eps))])
+        case .concat:
+            add("Concat", name: n.name, inputs: n.inputs.map { values[$0] }, outputs: [out], [.int("axis", 1)])
+        case .resize:
+            // sizes = N, C of the input and H, W of the reference, read from their shapes (so a
+            // dynamic export resizes to whatever size the reference has at run time).
+            guard let like = n.like else { throw ONNXExportError(layer: n.name, "resize without a reference") }
+            let nc = fresh("\(n.name)/nc"), hw = fresh("\(n.name)/hw"), sizes = fresh("\(n.name)/sizes")
+            add("Shape", name: nc, inputs: [x], outputs: [nc], [.int("start", 0), .int("end", 2)])
+            add("Shape", name: hw, inputs: [values[like]], outputs: [hw], [.int("start", 2), .int("end", 4)])
+            add("Concat", name: sizes, inputs: [nc, hw], outputs: [sizes], [.int("axis", 0)])
+            add("Resize", name: n.name, inputs: [x, "", "", sizes], outputs: [out], [
+                .string("mode", "linear"),
+                .string("coordinate_transformation_mode", p.alignCorners ? "align_corners" : "half_pixel"),
+            ])
         case .lrn:
             add("LRN", name: n.name, inputs: [x], outputs: [out], [
                 .int("size", p.lrnSize), .float("alpha", Float(p.alpha)), .float("beta", Float(p.beta)),
@@ -469,6 +496,7 @@ private struct GraphBuilder {
         case .source: return true
         case .crop: return n.like == 0 || n.like.map(followsInputSize) == true
         case .elementwise: return d.inputs == .one ? followsInputSize(n.inputs[0]) : n.inputs.contains(where: followsInputSize)
+        case .resample: return n.like == 0 || n.like.map(followsInputSize) == true
         case .convLike, .deconvLike: return false
         }
     }
@@ -509,6 +537,8 @@ private struct GraphBuilder {
             meta("fcngc.export", options.dynamic ? "dynamic" : "fixed \(c.input.h)x\(c.input.w)"),
             meta(ONNXExporter.layerValuesKey, layerValues.map { "\($0.layer)=\($0.value)" }.joined(separator: ",")),
         ]
+        // Class names, one per output channel in label order (JSON array: names may hold commas).
+        if let names = c.spec.classNames { model.metadataProps.append(meta("fcngc.classes", ClassNamesJSON.encode(names))) }
         return ONNXExport(model: model, layerValues: layerValues, notes: notes)
     }
 }

@@ -58,7 +58,7 @@ public enum OutputSize {
         case .conv: return conv(size, kernel: k, stride: s, pad: p, dilation: d)
         case .deconv, .upsample: return deconv(size, kernel: k, stride: s, pad: p, dilation: d)
         case .pool: return pool(size, kernel: k, stride: s, pad: p, rounding: a.rounding ?? .ceil)
-        case .relu, .lrn, .dropout, .scale, .crop, .sum: return nil
+        case .relu, .lrn, .dropout, .scale, .crop, .sum, .batchnorm, .concat, .resize: return nil
         }
     }
 }

@@ -106,9 +106,10 @@ public struct MemoryReport: Codable, Sendable, Equatable {
 }
 
 public struct Plan: Codable, Sendable {
+    public static let formatName = "fcngc-plan"
     /// The plan format version this build reads and writes.
     public static let formatVersion = 2
-    public var format = "fcngc-plan"
+    public var format = Plan.formatName
     public var version = Plan.formatVersion
     public var model: String
     public var input: [Int]
@@ -116,6 +117,8 @@ public struct Plan: Codable, Sendable {
     public var inputSlot: Int?
     public var outputValue: Int
     public var preprocessing: Preprocessing
+    /// The spec's class names, one per output channel in label order (nil: the spec gives a count).
+    public var classes: [String]? = nil
     public var layers: [LayerSummary]
     public var steps: [Step]
     public var slots: [Slot]

@@ -3,7 +3,7 @@
 // needs is refused by VerifyPlan before anything runs (the runtime has no fallback values).
 
 public enum StepKind: String, Codable, Sendable, CaseIterable {
-    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum
+    case conv, deconv, upsample, pool, relu, lrn, dropout, scale, crop, sum, batchnorm, concat, resize
 }
 
 public enum PoolMethod: String, Codable, Sendable, CaseIterable { case max, avg }
@@ -62,6 +62,14 @@ public struct LRNAttributes: Hashable, Codable, Sendable {
     }
 }
 
+/// A batch normalisation folded into a convolution: its four tensors (named after `layer`)
+/// scale the convolution's weights and shift its bias when the weights are prepared.
+public struct FoldedBatchNorm: Hashable, Codable, Sendable {
+    public var layer: String
+    public var eps: Double
+    public init(layer: String, eps: Double) { self.layer = layer; self.eps = eps }
+}
+
 /// Kernel parameters. Which fields a kind needs is `StepKind.required` (checked by VerifyPlan).
 public struct StepAttributes: Hashable, Codable, Sendable {
     /// conv, deconv, upsample, pool.
@@ -82,6 +90,14 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var upsampler: Upsampler? = nil
     /// A learned deconv: how `--init random` initialises it.
     public var initializer: UpsampleInit? = nil
+    /// sum: one factor per input (absent: all 1).
+    public var coefficients: [Double]? = nil
+    /// batchnorm: the epsilon added to the variance.
+    public var eps: Double? = nil
+    /// resize: align corners (true) or half-pixel centres (false).
+    public var alignCorners: Bool? = nil
+    /// conv: a batch normalisation folded into it.
+    public var batchNorm: FoldedBatchNorm? = nil
     /// conv: how it is computed (ConvAlgorithmPass); nil: im2col GEMM (1x1: one GEMM).
     public var algorithm: ConvAlgorithm? = nil
     public init() {}
@@ -91,16 +107,17 @@ public struct StepAttributes: Hashable, Codable, Sendable {
 
 extension StepKind {
     /// The attributes a step of this kind must carry, and how many inputs it reads.
-    public var required: (geometry: Bool, group: Bool, pool: Bool, factor: Bool, lrn: Bool, upsampler: Bool, inputs: ClosedRange<Int>) {
+    public var required: (geometry: Bool, group: Bool, pool: Bool, factor: Bool, lrn: Bool, upsampler: Bool, eps: Bool, inputs: ClosedRange<Int>) {
         switch self {
-        case .conv: return (true, true, false, false, false, false, 1...1)
-        case .deconv: return (true, true, false, false, false, true, 1...1)
-        case .upsample: return (true, false, false, false, false, false, 1...1)
-        case .pool: return (true, false, true, false, false, false, 1...1)
-        case .scale: return (false, false, false, true, false, false, 1...1)
-        case .lrn: return (false, false, false, false, true, false, 1...1)
-        case .sum: return (false, false, false, false, false, false, 2...Int.max)
-        case .relu, .dropout, .crop: return (false, false, false, false, false, false, 1...1)
+        case .conv: return (true, true, false, false, false, false, false, 1...1)
+        case .deconv: return (true, true, false, false, false, true, false, 1...1)
+        case .upsample: return (true, false, false, false, false, false, false, 1...1)
+        case .pool: return (true, false, true, false, false, false, false, 1...1)
+        case .scale: return (false, false, false, true, false, false, false, 1...1)
+        case .lrn: return (false, false, false, false, true, false, false, 1...1)
+        case .batchnorm: return (false, false, false, false, false, false, true, 1...1)
+        case .sum, .concat: return (false, false, false, false, false, false, false, 2...Int.max)
+        case .relu, .dropout, .crop, .resize: return (false, false, false, false, false, false, false, 1...1)
         }
     }
 
@@ -108,8 +125,16 @@ extension StepKind {
     /// (when that input is a whole buffer read for the last time).
     public var canRunInPlace: Bool {
         switch self {
-        case .sum, .relu, .scale: return true
-        case .conv, .deconv, .upsample, .pool, .lrn, .dropout, .crop: return false
+        case .sum, .relu, .scale, .batchnorm: return true
+        case .conv, .deconv, .upsample, .pool, .lrn, .dropout, .crop, .concat, .resize: return false
+        }
+    }
+
+    /// Whether a following ReLU can be applied as this step writes its output.
+    public var canFuseReLU: Bool {
+        switch self {
+        case .conv, .sum, .batchnorm: return true
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .concat, .resize: return false
         }
     }
 }

@@ -86,7 +86,14 @@ public enum VerifyPlan {
             } else if full != s.shape {
                 out.append("\(at) writes \(s.shape), but its \(x) input gives \(full)")
             }
-        } else if s.kind == .crop || s.kind == .sum || s.kind == .relu || s.kind == .dropout || s.kind == .scale || s.kind == .lrn {
+        } else if s.kind == .resize {
+            if x[0] != s.shape[0] || s.attributes.alignCorners == nil { out.append("\(at) resizes \(x) to \(s.shape) (channels must stay; alignCorners must be given)") }
+        } else if s.kind == .concat {
+            let reads = s.inputs.map(readShape)
+            if reads.contains(where: { $0[1] != s.shape[1] || $0[2] != s.shape[2] }) || reads.reduce(0, { $0 + $1[0] }) != s.shape[0] {
+                out.append("\(at) joins \(reads) into \(s.shape)")
+            }
+        } else {
             for inp in s.inputs where readShape(inp) != s.shape { out.append("\(at) reads \(readShape(inp)) but writes \(s.shape)") }
         }
         if need.group {
@@ -99,6 +106,10 @@ public enum VerifyPlan {
         if need.factor, a.factor == nil { out.append("\(at) needs a factor") }
         if need.lrn, !(a.lrn.map { $0.size >= 1 && $0.size <= 1 << 20 } ?? false) { out.append("\(at) needs LRN size, alpha, beta, k") }
         if need.upsampler, a.upsampler == nil { out.append("\(at) needs to say whether its weights are fixed bilinear or learned") }
+        if need.eps, !(a.eps.map { $0 >= 0 && $0.isFinite } ?? false) { out.append("\(at) needs a non-negative eps") }
+        if let c = a.coefficients, c.count != s.inputs.count || s.kind != .sum { out.append("\(at) has \(c.count) coefficients for \(s.inputs.count) inputs") }
+        if let bn = a.batchNorm, s.kind != .conv || !(bn.eps >= 0 && bn.eps.isFinite) { out.append("\(at) cannot fold batch norm '\(bn.layer)'") }
+        if a.fusedReLU, !s.kind.canFuseReLU { out.append("\(at) (\(s.kind.rawValue)) cannot apply a fused ReLU") }
         if s.kind == .deconv, a.upsampler == .fixedBilinear, x[0] != s.shape[0] || a.group != 1 {
             out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
         }
@@ -110,31 +121,48 @@ public enum VerifyPlan {
         return out
     }
 
-    /// The tensors a step reads, with the shapes its geometry implies.
-    public static func expectedWeights(_ s: Step) -> [WeightRole: [Int]]? {
-        guard let g = s.attributes.geometry else { return nil }
+    /// The tensors a step reads, by name, with the shapes its geometry implies (nil: none).
+    public static func expectedWeights(_ s: Step) -> [String: [Int]]? {
         let inC = readShape(s.inputs[0])[0], outC = s.shape[0], grp = s.attributes.group ?? 1
+        let layer = s.weights.first { $0.role == .weight && $0.layer != s.attributes.batchNorm?.layer }?.layer ?? s.name
+        var out: [String: [Int]] = [:]
+        func add(_ l: String, _ role: WeightRole, _ shape: [Int]) { out[WeightRef.name(layer: l, role)] = shape }
+        func batchNorm(_ l: String) { for role in WeightRole.allCases { add(l, role, [outC]) } }
         switch s.kind {
-        case .conv: return [.weight: [outC, inC / grp, g.kernel[0], g.kernel[1]], .bias: [outC]]
-        case .deconv where s.attributes.upsampler == .learned: return [.weight: [inC, outC / grp, g.kernel[0], g.kernel[1]], .bias: [outC]]
-        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum: return nil
+        case .conv:
+            guard let g = s.attributes.geometry else { return nil }
+            add(layer, .weight, [outC, inC / max(grp, 1), g.kernel[0], g.kernel[1]])
+            add(layer, .bias, [outC])
+            if let bn = s.attributes.batchNorm { batchNorm(bn.layer) }
+        case .deconv where s.attributes.upsampler == .learned:
+            guard let g = s.attributes.geometry else { return nil }
+            add(layer, .weight, [inC, outC / max(grp, 1), g.kernel[0], g.kernel[1]])
+            add(layer, .bias, [outC])
+        case .batchnorm:
+            batchNorm(s.weights.first?.layer ?? s.name)
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat, .resize:
+            return nil
         }
+        return out
     }
-
-    static func checkWeights(_ s: Step, at: String) -> [String] { checkWeights(s, at: at, input: readShape(s.inputs[0])) }
 
     static func checkWeights(_ s: Step, at: String, input: [Int]) -> [String] {
         let expected = expectedWeights(s)
-        var out: [String] = []
         if expected == nil, !s.weights.isEmpty { return ["\(at) (\(s.kind.rawValue)) reads no tensors, but lists \(s.weights.map(\.name))"] }
         guard let expected else { return [] }
-        var roles = Set<WeightRole>()
+        var out: [String] = [], seen = Set<String>()
         for w in s.weights {
-            guard let role = w.role, roles.insert(role).inserted else { out.append("\(at) lists tensor '\(w.name)' twice or with no role"); continue }
-            if expected[role] != w.shape { out.append("\(at): tensor '\(w.name)' has shape \(w.shape), its geometry needs \(expected[role]!)") }
+            guard seen.insert(w.name).inserted else { out.append("\(at) lists tensor '\(w.name)' twice"); continue }
+            guard let shape = expected[w.name] else { out.append("\(at) does not read a tensor named '\(w.name)'"); continue }
+            if shape != w.shape { out.append("\(at): tensor '\(w.name)' has shape \(w.shape), its geometry needs \(shape)") }
         }
-        if !roles.contains(.weight) { out.append("\(at) lists no weight tensor") }
-        return out
+        // Every tensor is required except a bias (a conv without one has none).
+        for (name, _) in expected where !seen.contains(name) && !name.hasSuffix("." + WeightRole.bias.rawValue) {
+            out.append("\(at) lists no tensor '\(name)'")
+        }
+        if s.kind == .batchnorm, !seen.contains(where: { $0.hasSuffix(".bias") }) { out.append("\(at) lists no bias tensor") }
+        if let bn = s.attributes.batchNorm, !seen.contains(WeightRef.name(layer: bn.layer, .bias)) { out.append("\(at) lists no tensor '\(bn.layer).bias'") }
+        return out.sorted()
     }
 
     /// Slots, arena and scratch: what running needs beyond a well-formed step list.
@@ -181,7 +209,7 @@ public enum VerifyPlan {
             let full = (0..<2).map { (try? OutputSize.of(.deconv, s.attributes, axis: $0, input: x[$0 + 1])?.get()) ?? 0 }
             let window = s.outputWindow ?? Window(y: 0, x: 0, h: full[0], w: full[1])
             return ScratchRules.deconvFloats(g, outChannelsPerGroup: s.shape[0] / max(grp, 1), inputHeight: x[1], inputWidth: x[2], window: window)
-        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum:
+        case .deconv, .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .batchnorm, .concat, .resize:
             return 0
         }
     }

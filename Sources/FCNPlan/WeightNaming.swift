@@ -1,9 +1,12 @@
-// The one weight naming: a layer's tensors are `<layer>.weight` and `<layer>.bias`, the names
-// Caffe converters, pytorch-fcn and torchvision use. The compiler declares them, the runtime
+// The one weight naming: a layer's tensors are `<layer>.weight` and `<layer>.bias` (and a batch
+// norm's `<layer>.running_mean`, `<layer>.running_var`), the names Caffe converters,
+// pytorch-fcn and torchvision use. The compiler declares them, the runtime
 // looks them up, the exporter names its initializers, all through these functions.
 
 public enum WeightRole: String, Codable, Sendable, CaseIterable {
     case weight, bias
+    /// A batch normalisation's statistics (PyTorch's names).
+    case runningMean = "running_mean", runningVar = "running_var"
 }
 
 extension WeightRef {
@@ -16,5 +19,11 @@ extension WeightRef {
     /// The role a tensor name plays (nil: not a name this naming makes).
     public var role: WeightRole? {
         WeightRole.allCases.first { name.hasSuffix("." + $0.rawValue) }
+    }
+
+    /// The layer a tensor belongs to (its name without the role).
+    public var layer: String {
+        guard let r = role else { return name }
+        return String(name.dropLast(r.rawValue.count + 1))
     }
 }

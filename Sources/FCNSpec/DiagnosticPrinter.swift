@@ -2,7 +2,8 @@
 //   Models/fcn8s.yaml:12:9: error: message [id]
 //   Models/backbones/vgg16.yaml:3:5: note: other line involved
 //     fix: what to write instead
-// Colour only when asked (the CLI asks when stderr is a terminal).
+// Colour only when asked (the CLI asks when stderr is a terminal). A list is printed sorted
+// by file, line and column, each diagnostic followed by its own notes.
 
 public struct DiagnosticPrinter: Sendable {
     public var colour: Bool
@@ -16,8 +17,9 @@ public struct DiagnosticPrinter: Sendable {
         return out
     }
 
+    /// Every diagnostic, sorted by location (with its notes and fix), then the counts.
     public func render(_ ds: [Diagnostic]) -> String {
-        var text = ds.map(render).joined(separator: "\n")
+        var text = Self.sortedByLocation(ds).map(render).joined(separator: "\n")
         let e = ds.filter { $0.severity == .error }.count
         let w = ds.filter { $0.severity == .warning }.count
         if e + w > 0 {
@@ -27,6 +29,23 @@ public struct DiagnosticPrinter: Sendable {
             text += "\n" + parts.joined(separator: " and ") + " generated."
         }
         return text
+    }
+
+    /// Stably sorted by file, line and column; diagnostics without a location come first,
+    /// in the order they were reported.
+    public static func sortedByLocation(_ ds: [Diagnostic]) -> [Diagnostic] {
+        ds.enumerated().sorted { a, b in
+            switch (a.element.location, b.element.location) {
+            case let (l?, r?):
+                if l.file != r.file { return l.file < r.file }
+                if l.line != r.line { return l.line < r.line }
+                if l.column != r.column { return l.column < r.column }
+            case (nil, _?): return true
+            case (_?, nil): return false
+            case (nil, nil): break
+            }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 
     private func line(_ loc: SourceLocation?, _ kind: String, _ message: String) -> String {

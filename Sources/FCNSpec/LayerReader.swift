@@ -112,6 +112,9 @@ public struct LayerReader {
             return Located(.double(d.value), at: d.location)
         case .bool:
             return r.bool(key.name).map { Located(.bool($0.value), at: $0.location) }
+        case .doubles:
+            guard let v = r.raw(key.name), let ds = r.doubles(key.name) else { return nil }
+            return Located(.doubles(ds), at: v.start)
         case .pair(let min):
             return r.pair(key.name, min: min).map { Located(.pair($0.value), at: $0.location) }
         case .choice(let options):
@@ -152,7 +155,7 @@ extension KeyType {
     /// Whether `defaults:` may supply this key (a name or a refused key may not).
     var isDefaultable: Bool {
         switch self {
-        case .int, .double, .bool, .pair, .choice: return true
+        case .int, .double, .doubles, .bool, .pair, .choice: return true
         case .layerName, .followingLayer, .refused: return false
         }
     }

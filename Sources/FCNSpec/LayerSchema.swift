@@ -4,13 +4,15 @@
 
 /// A value read for a layer key, typed by its schema.
 public enum AttributeValue: Hashable, Sendable {
-    case int(Int), double(Double), bool(Bool), pair(Pair), word(String)
+    case int(Int), double(Double), bool(Bool), pair(Pair), word(String), doubles([Double])
 }
 
 public enum KeyType: Sendable {
     case int(min: Int)
     /// A finite number; `range` (if given) bounds it, as [lower, upper).
     case double(range: Range<Double>?)
+    /// A list of finite numbers.
+    case doubles
     case bool
     /// An integer for both axes, or [height, width].
     case pair(min: Int)

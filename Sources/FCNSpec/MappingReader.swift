@@ -47,6 +47,17 @@ public final class MappingReader {
 
     public func require(_ key: String, _ what: String) -> YAMLNode? {
         if let v = raw(key) { return v }
+        // A misspelt key ('upsampel' for 'upsample') is one mistake: one error, at the typo,
+        // with the fix; not a missing-key error plus an unknown-key error.
+        if let typo = pairs.first(where: { p in
+            guard let k = p.key.scalar else { return false }
+            return !seen.contains(k) && Suggest.closest(k, in: [key]) != nil
+        }), let name = typo.key.scalar {
+            seen.insert(name)
+            diagnostics.error(.unknownKey, "unknown key '\(name)' in \(context); did you mean '\(key)'?",
+                              at: typo.key.start, fix: "write '\(key)'")
+            return nil
+        }
         diagnostics.error(.missingKey, "\(context) needs '\(key)' (\(what))", at: node.start)
         return nil
     }

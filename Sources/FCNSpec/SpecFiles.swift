@@ -16,7 +16,9 @@ public struct SpecFiles {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
               let data = FileManager.default.contents(atPath: path) else {
-            diagnostics.error(.fileNotFound, "cannot read spec file '\(path)'", at: from)
+            let near = isDir.boolValue ? nil : NearNames.file(path)
+            diagnostics.error(.fileNotFound, "cannot read spec file '\(path)'" + NearNames.hint(near), at: from,
+                              fix: near.map { "write '\(($0 as NSString).lastPathComponent)'" })
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -25,9 +25,10 @@ public struct SpecLoader {
         guard let r = MappingReader(root, context: "the model", diagnostics: diagnostics) else { return nil }
         r.markSeen("extends")
         let name = r.string("name")?.value ?? Self.stem(file)
-        let input = readInput(r.raw("input"), at: root.start)
+        var input = readInput(r.raw("input"), at: root.start)
+        input.location = r.keyLocation("input")
         var spec = ModelSpec(name: name, file: file, location: root.start, input: input)
-        spec.classes = r.int("classes", min: 1)
+        (spec.classes, spec.classNames) = ClassList.read(r, diagnostics: diagnostics)
         if let b = r.raw("backbone") {
             if let rel = b.scalar, !b.isNull {
                 let path = SpecFiles.resolve(rel, relativeTo: b.start.file)   // relative to the file that says it

@@ -55,6 +55,10 @@ public struct LayerSpec: Sendable {
         guard let a = attributes[key], case .pair(let v) = a.value else { return nil }
         return Located(v, at: a.location)
     }
+    public func doubles(_ key: String) -> Located<[Double]>? {
+        guard let a = attributes[key], case .doubles(let v) = a.value else { return nil }
+        return Located(v, at: a.location)
+    }
     public func word(_ key: String) -> Located<String>? {
         guard let a = attributes[key], case .word(let v) = a.value else { return nil }
         return Located(v, at: a.location)
@@ -78,6 +82,8 @@ public struct InputSpec: Sendable {
     public var scale: Double = 1
     /// The example size `fcngc compile` uses when `--input` is not given.
     public var size: Located<Pair>?
+    /// The `input:` key (nil when the spec has none): where diagnostics about the input point.
+    public var location: SourceLocation?
 }
 
 /// How a head's upsamplers start: the words `init:` accepts.
@@ -115,6 +121,8 @@ public struct ModelSpec: Sendable {
     public var location: SourceLocation
     public var input: InputSpec
     public var classes: Located<Int>?
+    /// `classes: [background, aeroplane, ...]`: the names, one per class (nil for a count).
+    public var classNames: [String]?
     public var backbone: BackboneSpec?
     public var head: HeadSpec?
     /// Explicit layers after the backbone (for heads that are not the classic ladder).

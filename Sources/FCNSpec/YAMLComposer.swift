@@ -78,8 +78,18 @@ public struct YAMLComposer {
             guard yaml_parser_parse(&parser, &event) == 1 else {
                 let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
                 var message = problem
-                if let ctx = parser.context { message += " " + String(cString: ctx) }
-                diagnostics.error(.yamlSyntax, message, at: loc(parser.problem_mark))
+                var notes: [Diagnostic.Note] = []
+                if let ctx = parser.context {
+                    let context = String(cString: ctx)
+                    message += " " + context
+                    // Where the unfinished construct began: a '{' whose '}' is missing is
+                    // reported where the parser gave up (often the next line), so point back too.
+                    let opened = context.contains("flow mapping") ? "'{' opened here; is its '}' missing?"
+                        : context.contains("flow sequence") ? "'[' opened here; is its ']' missing?"
+                        : "\(context.replacingOccurrences(of: "while parsing ", with: "")) began here"
+                    notes.append(.init(opened, at: loc(parser.context_mark)))
+                }
+                diagnostics.error(.yamlSyntax, message, at: loc(parser.problem_mark), notes: notes)
                 return nil
             }
             defer { yaml_event_delete(&event) }

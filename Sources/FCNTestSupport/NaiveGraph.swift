@@ -54,7 +54,15 @@ public enum NaiveGraph {
                 let ref = out[n.like ?? 0], off = n.cropOffset!
                 out.append(Naive.crop(x, y0: off.h, x0: off.w, height: ref.h, width: ref.w))
             case .sum:
-                out.append(Naive.sum(n.inputs.map { out[$0] }))
+                out.append(Naive.sum(n.inputs.map { out[$0] }, coefficients: p.coefficients.isEmpty ? nil : p.coefficients.map(Float.init)))
+            case .batchnorm:
+                out.append(Naive.batchNorm(x, weight: weights("\(n.name).weight")!, bias: weights("\(n.name).bias")!,
+                                           mean: weights("\(n.name).running_mean")!, variance: weights("\(n.name).running_var")!, eps: p.eps))
+            case .concat:
+                out.append(Naive.concat(n.inputs.map { out[$0] }))
+            case .resize:
+                let ref = out[n.like ?? 0]
+                out.append(Naive.resize(x, height: ref.h, width: ref.w, alignCorners: p.alignCorners))
             }
         }
         return out

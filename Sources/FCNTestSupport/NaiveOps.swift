@@ -60,6 +60,49 @@ extension Naive {
         return relu ? Naive.relu(out) : out
     }
 
+    /// Inference batch norm, straight from its definition: (x - mean) / sqrt(var + eps) * weight + bias,
+    /// in double precision.
+    public static func batchNorm(_ x: NaiveTensor, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double) -> NaiveTensor {
+        var out = x
+        for n in 0..<x.n { for c in 0..<x.c { for y in 0..<x.h { for xx in 0..<x.w {
+            let v = (Double(x[n, c, y, xx]) - Double(mean[c])) / (Double(variance[c]) + eps).squareRoot()
+            out[n, c, y, xx] = Float(v * Double(weight[c]) + Double(bias[c]))
+        }}}}
+        return out
+    }
+
+    /// Bilinear resize straight from PyTorch's definition (upsample_bilinear2d), in double precision.
+    public static func resize(_ x: NaiveTensor, height oh: Int, width ow: Int, alignCorners: Bool) -> NaiveTensor {
+        func source(_ i: Int, _ n: Int, _ m: Int) -> (Int, Int, Double) {
+            var s: Double
+            if alignCorners { s = m > 1 ? Double(i) * Double(n - 1) / Double(m - 1) : 0 } else {
+                s = Double(n) / Double(m) * (Double(i) + 0.5) - 0.5
+                if s < 0 { s = 0 }
+            }
+            let i0 = Int(s.rounded(.down))
+            return (i0, i0 < n - 1 ? i0 + 1 : i0, s - Double(i0))
+        }
+        var out = NaiveTensor(shape: [x.n, x.c, oh, ow])
+        for n in 0..<x.n { for c in 0..<x.c { for y in 0..<oh { for xx in 0..<ow {
+            let (y0, y1, ly) = source(y, x.h, oh), (x0, x1, lx) = source(xx, x.w, ow)
+            let top = Double(x[n, c, y0, x0]) * (1 - lx) + Double(x[n, c, y0, x1]) * lx
+            let bottom = Double(x[n, c, y1, x0]) * (1 - lx) + Double(x[n, c, y1, x1]) * lx
+            out[n, c, y, xx] = Float(top * (1 - ly) + bottom * ly)
+        }}}}
+        return out
+    }
+
+    /// The inputs' channels one after another.
+    public static func concat(_ xs: [NaiveTensor]) -> NaiveTensor {
+        var out = NaiveTensor(shape: [xs[0].n, xs.reduce(0) { $0 + $1.c }, xs[0].h, xs[0].w])
+        var c0 = 0
+        for x in xs {
+            for n in 0..<x.n { for c in 0..<x.c { for y in 0..<x.h { for xx in 0..<x.w { out[n, c0 + c, y, xx] = x[n, c, y, xx] }}}}
+            c0 += x.c
+        }
+        return out
+    }
+
     /// Channels [c0, c0+c), rows [y0, y0+h), cols [x0, x0+w) of every image.
     public static func crop(_ x: NaiveTensor, c0: Int = 0, y0: Int, x0: Int, channels: Int? = nil,
                             height: Int, width: Int) -> NaiveTensor {

@@ -1,4 +1,5 @@
-// `fcngc diff A.yaml B.yaml [--input HxW]`: what changes between two variants.
+// `fcngc diff A.yaml B.yaml [--input HxW]`: what changes between two variants. Exit status
+// as diff(1): 0 same, 1 different; errors in either spec: 2.
 
 import ArgumentParser
 import FCNSpec
@@ -17,10 +18,11 @@ struct DiffCommand: ParsableCommand {
         let diagnostics = Diagnostics()
         let ca = Pipeline.compile(a, options: CompileOptions(input: input), diagnostics: diagnostics)
         let cb = Pipeline.compile(b, options: CompileOptions(input: input), diagnostics: diagnostics)
-        try Terminal.report(diagnostics)
-        guard let ca, let cb else { throw ExitCode(1) }
+        do { try Terminal.report(diagnostics) } catch { throw ExitCode(2) }
+        guard let ca, let cb else { throw ExitCode(2) }
         let diff = PlanDiff(PlanPipeline.run(ca), PlanPipeline.run(cb))
-        if emit == "json" { return print(try jsonString(diff), terminator: "") }
-        print(diff.text, terminator: "")
+        if emit == "json" { print(try jsonString(diff), terminator: "") } else { print(diff.text, terminator: "") }
+        // Like diff(1): 0 when the two are the same, 1 when they differ (2 is an error).
+        if !diff.isEmpty { throw ExitCode(1) }
     }
 }

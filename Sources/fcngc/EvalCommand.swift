@@ -1,9 +1,11 @@
-// `fcngc eval PRED_DIR GT_DIR [--classes N]`: pixel accuracy, mean accuracy, mean IU and
-// frequency-weighted IU over label PNGs matched by file name (label 255 ignored), as the
-// reference score.py computes them.
+// `fcngc eval PRED_DIR GT_DIR [--classes N | --spec SPEC]`: pixel accuracy, mean accuracy,
+// mean IU and frequency-weighted IU over label PNGs matched by file name (label 255 ignored),
+// as the reference score.py computes them, then a per-class table (IU, accuracy, pixels),
+// with the class names of SPEC's `classes:` when --spec is given.
 
 import ArgumentParser
 import Foundation
+import FCNSpec
 import FCNCompiler
 import FCNPlan
 import FCNRuntime
@@ -13,10 +15,27 @@ struct EvalCommand: ParsableCommand {
 
     @Argument(help: "Directory of predicted label PNGs.") var predictions: String
     @Argument(help: "Directory of ground-truth label PNGs (same file names).") var groundTruth: String
-    @Option(help: "Number of classes (labels 0..N-1 count; others, e.g. 255, are ignored).") var classes: Int = 21
+    @Option(help: "Number of classes (labels 0..N-1 count; others, e.g. 255, are ignored). Default: the spec's, else 21.") var classes: Int?
+    @Option(help: "Model spec whose `classes:` give the number of classes and their names.") var spec: String?
     @Option(help: "Output: text or json.") var emit: String = "text"
 
     func run() throws {
+        var names: [String]?
+        var classes = self.classes ?? 21
+        if let spec {
+            let diagnostics = Diagnostics()
+            let model = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).load(spec)
+            try Terminal.report(diagnostics)
+            guard let count = model?.classes?.value else {
+                Terminal.printError("error: \(spec): the spec has no 'classes'")
+                throw ExitCode(1)
+            }
+            if let given = self.classes, given != count {
+                throw ValidationError("--classes \(given) disagrees with \(spec), which has \(count) classes")
+            }
+            classes = count
+            names = model?.classNames
+        }
         guard classes >= 1, classes <= 255 else { throw ValidationError("--classes must be in 1...255") }
         var matrix = ConfusionMatrix(classes: classes)
         do {
@@ -41,11 +60,12 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let s = matrix.scores
-        if emit == "json" { return print(try jsonString(s), terminator: "") }
+        if emit == "json" { return print(try jsonString(EvalReport(scores: s, classNames: names)), terminator: "") }
         print(String(format: "pixel accuracy        %.4f", s.pixelAccuracy))
         print(String(format: "mean accuracy         %.4f", s.meanAccuracy))
         print(String(format: "mean IU               %.4f", s.meanIU))
         print(String(format: "frequency-weighted IU %.4f", s.frequencyWeightedIU))
         print("pixels counted        \(s.pixels)")
+        print("\n" + EvalReport.perClassTable(matrix, names: names))
     }
 }

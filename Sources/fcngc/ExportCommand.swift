@@ -35,12 +35,14 @@ struct ExportONNXCommand: ParsableCommand {
     @Option(help: "Fix the input size HxW (default: dynamic N, H and W; crops follow the reference sizes).") var input: Pair?
     @Flag(help: "Also expose every layer's output as a graph output (for layer-by-layer comparison).") var intermediates = false
     @Option(name: .shortAndLong, help: "Output .onnx file.") var output: String
+    @Flag(help: "No phases or timings on stderr (errors and notes still print).") var quiet = false
 
     func run() throws {
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         do {
             let data = try ONNXExport.write(runner, input: input, intermediates: intermediates)
-            try AtomicFile.write(data, to: output)
+            try Feedback.phase("write \(output)", detail: { Format.bytes(data.count) }) { try AtomicFile.write(data, to: output) }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
             throw ExitCode(1)
@@ -70,9 +72,11 @@ extension ONNXExport {
             Terminal.printError("note: the export accepts any size, but fcngc accepts only: \(c.validSizes.summary); elsewhere ONNX's Slice clamps crops silently")
         }
         let store = try runner.loadWeights(for: plan)
-        let export = try ONNXExporter.build(compilation: c, weights: ONNXTensorLookup { store[$0] },
-                                            options: ONNXExportOptions(dynamic: input == nil, exposeIntermediates: intermediates, batch: batch))
+        let export = try Feedback.phase("build the ONNX graph") {
+            try ONNXExporter.build(compilation: c, weights: ONNXTensorLookup { store[$0] },
+                                   options: ONNXExportOptions(dynamic: input == nil, exposeIntermediates: intermediates, batch: batch))
+        }
         for note in export.notes { Terminal.printError("note: \(note)") }
-        return try export.serializedData()
+        return try Feedback.phase("serialize") { try export.serializedData() }
     }
 }

@@ -19,6 +19,13 @@ enum WeightChoice {
         guard s.hasPrefix("random:"), let seed = UInt64(s.dropFirst(7)) else { return nil }
         return .random(seed)
     }
+
+    var phaseName: String {
+        switch self {
+        case .file(let path): return "load weights \(path)"
+        case .random(let seed): return "make random weights (seed \(seed))"
+        }
+    }
 }
 
 final class ModelRunner {
@@ -105,7 +112,7 @@ final class ModelRunner {
         }
         let key = "\(size.h)x\(size.w)"
         if let p = plans[key] { return p }
-        var p = PlanPipeline.run(try compilation(size), skipping: [ConvAlgorithmPass.name])
+        var p = try Feedback.phase("compile \(model) at \(size.h)x\(size.w)") { PlanPipeline.run(try compilation(size), skipping: [ConvAlgorithmPass.name]) }
         ConvAlgorithmPass.run(&p, mode: convAlgorithm)
         plans[key] = p
         return p
@@ -113,13 +120,15 @@ final class ModelRunner {
 
     func loadWeights(for plan: Plan) throws -> WeightStore {
         if let weights { return weights }
-        let store: WeightStore
-        switch choice {
-        case .random(let seed):
-            store = WeightStore.random(for: plan, seed: seed)
-        case .file(let path):
-            store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.optionalWeightTable)
-            try WeightChecks.checkFixedUpsamplers(plan, store, file: path)
+        let store: WeightStore = try Feedback.phase(choice.phaseName, detail: { "\(Format.grouped($0.parameterCount)) parameters" }) {
+            switch choice {
+            case .random(let seed):
+                return WeightStore.random(for: plan, seed: seed)
+            case .file(let path):
+                let store = try WeightStore.load(path: path, expected: plan.weightTable, optional: plan.optionalWeightTable)
+                try WeightChecks.checkFixedUpsamplers(plan, store, file: path)
+                return store
+            }
         }
         weights = store
         return store
@@ -133,7 +142,8 @@ final class ModelRunner {
         let key = "\(size.h)x\(size.w)x\(batch)"
         if let e = executables[key] { return e }
         let p = try plan(size)
-        let e = try Executable(plan: p, weights: try loadWeights(for: p), batch: batch)
+        let w = try loadWeights(for: p)
+        let e = try Feedback.phase("prepare kernels") { try Executable(plan: p, weights: w, batch: batch) }
         executables[key] = e
         return e
     }

@@ -23,6 +23,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
     @Option(help: "Write every step's output as DIR/<layer>.npy (for cross-checking).") var dumpSteps: String?
     @Option(help: "Run N times and print the median time (benchmarking).") var `repeat`: Int = 1
+    @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
     @Option(help: "Convolutions: auto (per shape), gemm (im2col GEMM everywhere), winograd, winograd-f2x3 (precise).")
     var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
@@ -31,11 +32,13 @@ struct RunCommand: ParsableCommand {
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay or --dump-steps") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        try OutputNames.check(output: output, overlay: overlay, scores: scores)
         if `repeat` > 1, dumpSteps != nil { throw ValidationError("--repeat times runs; --dump-steps writes one: use one or the other") }
     }
 
     func run() throws {
         Kernels.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         runner.convAlgorithm = convAlgorithm
         do {
@@ -72,10 +75,12 @@ struct RunCommand: ParsableCommand {
     func runTensor(_ runner: ModelRunner, _ path: String) throws {
         let input = try NPY.read(path: path)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        if let output {
-            guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
-            try LabelPNG.write(try labels(s), to: output)
+        try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            if let output {
+                guard s.n == 1 else { throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(s.n) images (use --scores)") }
+                try LabelPNG.write(try labels(s), to: output)
+            }
         }
     }
 
@@ -91,39 +96,54 @@ struct RunCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         var failures = 0
-        let progress = Progress(total: files.count, enabled: Terminal.stderrIsTTY)
+        let progress = Progress(total: files.count)
+        Feedback.phasesMuted = true
         for (i, f) in files.enumerated() {
             let stem = (f as NSString).deletingPathExtension
             progress.update(i, f)
+            var ok = false
+            defer { progress.finished(i, f, ok: ok) }
             do {
                 try runImage(runner, (path as NSString).appendingPathComponent(f),
                              output: output.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              overlay: overlay.map { ($0 as NSString).appendingPathComponent(stem + ".png") },
                              scores: scores.map { ($0 as NSString).appendingPathComponent(stem + ".npy") })
+                ok = true
             } catch let e as RuntimeError {
                 progress.clear()
                 Terminal.printError("error: \(e.message)")
-                failures += 1
-            } catch is CompilationFailed {
-                failures += 1   // its diagnostics are printed; go on with the other images
+                failures += 1   // go on with the other images
             }
         }
-        progress.finish("\(files.count - failures) of \(files.count) images")
-        if failures > 0 { throw ExitCode(1) }
+        guard failures == 0 else {
+            progress.clear()
+            Terminal.printError("error: \(failures) of \(files.count) images failed; the other \(files.count - failures) were written")
+            throw ExitCode(1)
+        }
+        progress.finish("\(files.count) of \(files.count) images")
     }
 
     func runImage(_ runner: ModelRunner, _ path: String, output: String?, overlay: String?, scores: String?) throws {
         let img = try Images.read(path: path)
-        let plan = try runner.plan(Pair(img.height, img.width))
+        let plan: Plan
+        do {
+            plan = try runner.plan(Pair(img.height, img.width))
+        } catch is CompilationFailed {
+            throw RuntimeError(file: path, "the model does not compile at this image's size, \(img.height)x\(img.width) (errors above)")
+        }
         guard plan.input[0] == 3 else {
             throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
         }
         let input = try Images.preprocess(img, plan.preprocessing)
         let s = try compute(runner, input)
-        if let scores { try NPY.write(s, to: scores) }
-        let map = try labels(s)
-        if let output { try LabelPNG.write(map, to: output) }
-        if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+        let map = try Feedback.phase("write") {
+            if let scores { try NPY.write(s, to: scores) }
+            let map = try labels(s)
+            if let output { try LabelPNG.write(map, to: output) }
+            if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
+            return map
+        }
+        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: plan.classes)) }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {
@@ -142,7 +162,8 @@ struct RunCommand: ParsableCommand {
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n)
         if tensor != nil { runner.releaseWeights() }   // one size only: keep no untransformed copies
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        return try timed { try exe.run(input) }
+        if `repeat` > 1 { return try timed { try exe.run(input) } }
+        return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
     }
 }
 

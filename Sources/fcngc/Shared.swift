@@ -22,6 +22,7 @@ enum Terminal {
     static var stdoutIsTTY: Bool { isatty(1) == 1 }
 
     static func printError(_ s: String) {
+        Feedback.clearPendingLine()
         FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
     }
 
@@ -31,7 +32,8 @@ enum Terminal {
         if diagnostics.hasErrors { throw ExitCode(1) }
     }
 
-    /// Prints collected diagnostics on stderr (colour only on a terminal, and not under NO_COLOR).
+    /// Prints collected diagnostics on stderr, sorted by file and line (colour only on a
+    /// terminal, and not under NO_COLOR).
     static func printDiagnostics(_ diagnostics: Diagnostics) {
         let printer = DiagnosticPrinter(colour: stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if !diagnostics.all.isEmpty { printError(printer.render(diagnostics.all)) }

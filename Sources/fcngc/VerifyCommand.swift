@@ -1,7 +1,8 @@
 // `fcngc verify SPEC (--weights W | --init random[:S]) [--input HxW]... [--batch N]`:
 // the same model, weights and input through fcngc and through ONNX Runtime. Exports the
 // model (dynamic size), makes a seeded random input, runs fcngc with every step's output
-// kept, then Scripts/onnx_verify.py (in the project's .venv) checks the export with
+// kept, then onnx_verify.py (a resource of this executable, run by the .venv/bin/python of
+// the working directory if there is one, else python3 or --python) checks the export with
 // onnx.checker (full check), runs ONNX Runtime, and reports max|diff| / max|score|; above
 // the tolerance it names the first layer that diverges.
 
@@ -24,16 +25,18 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Seed of the random input.") var seed: UInt64 = 1
     @Option(help: "Largest accepted max|diff| / max|score|.") var tolerance: Double = 1e-4
     @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
-    @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python of the project, else python3).") var python: String?
+    @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python in the current directory, else python3).") var python: String?
     @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
     @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
     var injectFault: String?
+    @Flag(help: "No phases or timings on stderr (the report on stdout is unchanged).") var quiet = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
+        Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         runner.convAlgorithm = convAlgorithm
         let fm = FileManager.default
@@ -42,10 +45,11 @@ struct VerifyCommand: ParsableCommand {
         defer { if keep == nil { try? fm.removeItem(atPath: dir) } }
         func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
         do {
+            _ = try VerifierScript.path()   // before any work: a binary without its resources says so first
             let sizes = try input.isEmpty ? [runner.compilation(nil).input] : input
             // The model, exported once for any size.
             try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
-            var failed = false
+            var failed: [String] = []
             for size in sizes {
                 let tag = "\(size.h)x\(size.w)"
                 // A seeded input, in the range of preprocessed images.
@@ -57,12 +61,17 @@ struct VerifyCommand: ParsableCommand {
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
                 let exe = try runner.executable(size, batch: batch)
                 let steps = path("steps-\(tag)")
-                let scores = try StepDump.run(exe, x, to: steps, perturb: injectFault)
+                let scores = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, x, to: steps, perturb: injectFault) }
                 try NPY.write(scores, to: path("fcngc-\(tag).npy"))
-                Terminal.printError("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
-                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed = true }
+                // The report is one stream, stdout: this header, then the script's lines for this size.
+                print("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
+                fflush(stdout)
+                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed.append(tag) }
             }
-            if failed { throw ExitCode(1) }
+            let n = sizes.count, plural = n == 1 ? "" : "s"
+            print(failed.isEmpty ? "verify: OK at \(n) of \(n) size\(plural)"
+                                 : "verify: FAILED at \(failed.count) of \(n) size\(plural) (\(failed.joined(separator: ", ")))")
+            if !failed.isEmpty { throw ExitCode(1) }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
             throw ExitCode(1)
@@ -73,15 +82,11 @@ struct VerifyCommand: ParsableCommand {
 
     /// True when the script's checks passed.
     func runPython(_ model: String, _ input: String, _ expected: String, _ steps: String) throws -> Bool {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("Scripts/onnx_verify.py").path
-        let venv = root.appendingPathComponent(".venv/bin/python").path
+        let script = try VerifierScript.path()
+        let venv = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         let py = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env")
         var args = [script, model, input, expected, "--intermediates", steps, "--tolerance", String(tolerance)]
         if python == nil, py == "/usr/bin/env" { args.insert("python3", at: 0) }
-        guard FileManager.default.fileExists(atPath: script) else {
-            throw RuntimeError(file: script, "not found: run fcngc from its source checkout (the verifier script lives there)")
-        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: py)
         p.arguments = args

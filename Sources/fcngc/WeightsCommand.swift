@@ -15,15 +15,32 @@ struct WeightsCommand: ParsableCommand {
     @Option(help: "Write weights made with random[:SEED] (He initialisation) to -o FILE.") var `init`: String?
     @Option(name: .shortAndLong, help: "Output safetensors file (with --init).") var output: String?
     @Option(help: "Check FILE against the table instead of printing it.") var check: String?
+    @Option(help: "Start from OLD.safetensors (another variant's weights): copy same-named tensors of the same shape, zero new skip score layers, initialise the rest (--init random:S, default seed 0); needs -o.")
+    var from: String?
 
     func run() throws {
+        Feedback.phasesMuted = true   // compiling for the table is quick; only results are printed
         let runner = ModelRunner(spec: spec, weights: .random(0))
-        let plan = try runner.plan(Pair(64))
+        let plan: Plan
+        do { plan = try runner.plan(Pair(64)) } catch is CompilationFailed { throw ExitCode(1) }
         if let check {
             do {
                 let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.optionalWeightTable)
                 try WeightChecks.checkFixedUpsamplers(plan, store, file: check)
                 print("\(check): ok, \(store.count) tensors, \(Format.grouped(store.parameterCount)) parameters")
+            } catch let e as RuntimeError {
+                Terminal.printError("error: \(e.message)")
+                throw ExitCode(1)
+            }
+            return
+        }
+        if let from {
+            guard let output else { throw ValidationError("--from needs -o NEW.safetensors") }
+            guard case .random(let seed)? = WeightChoice.parseInit(`init` ?? "random") else {
+                throw ValidationError("--init takes random or random:SEED, not '\(`init` ?? "")'")
+            }
+            do {
+                print(try WeightsFrom.run(runner: runner, plan: plan, from: from, to: output, seed: seed), terminator: "")
             } catch let e as RuntimeError {
                 Terminal.printError("error: \(e.message)")
                 throw ExitCode(1)

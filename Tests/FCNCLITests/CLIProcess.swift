@@ -1,4 +1,5 @@
-// Runs the fcngc binary built next to the tests, in the package root, as a user would.
+// Runs the fcngc binary built next to the tests, in the package root, as a user would. A
+// missing binary fails the test that needed it (with how to build it); it is never a skip.
 
 import Foundation
 import XCTest
@@ -6,17 +7,38 @@ import XCTest
 enum CLIProcess {
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let here = Bundle.main.bundleURL
-        let candidates = [here, here.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("fcngc") }
-        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("fcngc binary not found next to the tests: \(candidates.map(\.path))")
+    /// The binary is missing: a failure (never a skip), saying how to build it.
+    struct BinaryMissing: Error, CustomStringConvertible {
+        var looked: [String]
+        var description: String {
+            "fcngc binary not found next to the tests (looked at \(looked.joined(separator: ", "))): build it with `swift build --build-tests` (or run `swift test`, which builds it)"
         }
+    }
+
+    /// The directories the binary is looked for in: next to the test bundle, as SwiftPM builds it.
+    static var searchDirectories: [URL] {
+        let here = Bundle.main.bundleURL
+        return [here, here.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+    }
+
+    /// The first executable `fcngc` in `directories`.
+    static func binary(in directories: [URL] = searchDirectories) throws -> URL {
+        let candidates = directories.map { $0.appendingPathComponent("fcngc") }
+        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw BinaryMissing(looked: candidates.map(\.path))
+        }
+        return bin
+    }
+
+    static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        try run(binary: try binary(), args, file: file, line: line)
+    }
+
+    static func run(binary bin: URL, _ args: [String], in directory: URL = CLITests.root, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let p = Process()
         p.executableURL = bin
         p.arguments = args
-        p.currentDirectoryURL = CLITests.root
+        p.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         p.environment = env

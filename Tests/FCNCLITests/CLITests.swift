@@ -24,11 +24,24 @@ final class CLITests: XCTestCase {
         return d
     }
 
+    /// A missing binary is an error saying how to build it, not a skip that would pass CI.
+    func testMissingBinaryFailsInsteadOfSkipping() throws {
+        let empty = try tempDir()
+        XCTAssertThrowsError(try CLIProcess.binary(in: [empty])) { error in
+            XCTAssertFalse(error is XCTSkip, "a missing binary must not skip")
+            XCTAssertTrue("\(error)".contains(empty.appendingPathComponent("fcngc").path), "\(error)")
+            XCTAssertTrue("\(error)".contains("swift build --build-tests"), "\(error)")
+        }
+        XCTAssertNoThrow(try CLIProcess.binary())
+    }
+
     func testCompileJSONHasTheReferenceOffsets() throws {
         for (model, offsets) in [("fcn32s", ["score": 19]), ("fcn16s", ["score_pool4c": 5, "score": 27]),
                                  ("fcn8s", ["score_pool4c": 5, "score_pool3c": 9, "score": 31]), ("fcn-alexnet", ["score": 18])] {
             let r = try fcngc("compile", "Models/\(model).yaml", "--emit", "json")
             XCTAssertEqual(r.status, 0, r.stderr)
+            // Locations keep the path as typed: a relative spec gives a plan with no absolute paths.
+            XCTAssertFalse(r.stdout.contains(Self.root.path), "no absolute paths in \(model)")
             let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             XCTAssertEqual(obj["input"] as? [Int], [3, 500, 500])
             let layers = obj["layers"] as! [[String: Any]]
@@ -47,7 +60,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("bad.yaml:4:26: error: unknown key 'kernal' in layer 'c1'; did you mean 'kernel'? [unknown-key]"), r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.yaml:5:26: error: 'kernel' in layer 'p1' must be at least 1, found 0 [bad-kernel]"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("3 errors generated."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 errors generated."), r.stderr)   // the typo is one error, not missing-key + unknown-key
         XCTAssertFalse(r.stderr.contains("\u{1B}["), "no colour when not on a terminal")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
@@ -82,7 +95,7 @@ final class CLITests: XCTestCase {
 
     func testDiffShowsThePool3Tap() throws {
         let r = try fcngc("diff", "Models/fcn16s.yaml", "Models/fcn8s.yaml")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 1, r.stderr)   // like diff(1): they differ
         XCTAssertTrue(r.stdout.contains("+ score_pool3 "), r.stdout)
         XCTAssertTrue(r.stdout.contains("score  crop offset 27 -> 31"), r.stdout)
         XCTAssertTrue(r.stdout.contains("parameters") && r.stdout.contains("+5,397"), r.stdout)

@@ -187,7 +187,25 @@ final class DiagnosticsTests: XCTestCase {
     func testCropOffsetNegative() throws {
         // 'bad' is also off the path to the output ('s'), hence the warning.
         let d = expect("diag-crop-offset-negative.yaml", ["8:12 unused-layer", "8:12 crop-offset-negative"])
-        XCTAssertTrue(first(d, .cropOffsetNegative)?.message.contains("offset -1") ?? false)
+        let e = try XCTUnwrap(first(d, .cropOffsetNegative))
+        XCTAssertTrue(e.message.contains("offset -1"), e.message)
+        // The input's note points at the spec's `input:` key (line 4), not at the model's first line.
+        XCTAssertEqual(e.notes.map(\.message), ["'c1' maps input x to x - 1", "'input' maps input x to x"])
+        XCTAssertEqual(e.notes.last?.location.map { "\($0.line):\($0.column)" }, "4:1")
+    }
+
+    /// Without an `input:` key, the input's note points at the model.
+    func testInputNoteWithoutAnInputKeyPointsAtTheModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-diag-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("no-input.yaml").path
+        try "# no input key\nname: no-input\ngraph:\n  - {conv: c1, out: 3, kernel: 3}\n  - {crop: bad, like: input}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (_, d) = FoundationFixtures.compile(path, input: Pair(16))
+        let e = try XCTUnwrap(first(d, .cropOffsetNegative), FoundationFixtures.render(d))
+        XCTAssertEqual(e.notes.last?.message, "'input' maps input x to x")
+        XCTAssertEqual(e.notes.last?.location.map { "\($0.line):\($0.column)" }, "2:1")
     }
 
     /// The shapes stage's crop check: the offsets are fine, the sizes are not (even inputs).
@@ -201,6 +219,16 @@ final class DiagnosticsTests: XCTestCase {
     func testScaleMismatch() {
         expect("diag-scale-mismatch.yaml", ["5:12 scale-mismatch"])
         expect("diag-scale-mismatch-sum.yaml", ["5:11 scale-mismatch"])
+    }
+
+    /// Kernel [3, 5], stride [1, 2]: each failing axis is reported, with its own stride.
+    func testScaleMismatchNamesTheFailingAxisAndItsStride() throws {
+        let d = expect("diag-scale-mismatch-axes.yaml", ["8:12 scale-mismatch", "10:12 crop-offset-negative", "10:12 scale-mismatch"])
+        XCTAssertEqual(d.errors.map(\.message), [
+            "cannot crop 'c1' (stride 2) to 'input' (stride 1) in width: they are at different scales",
+            "cannot crop 'c2' to 'input': 'input' starts 1 pixels before 'c2' (height) (offset -1)",
+            "cannot crop 'c2' (stride 2) to 'input' (stride 1) in width: they are at different scales",
+        ])
     }
 
     /// FCN-8s with `{upsample: 4, skip: pool3}` after the pool4 step: one error, at that step's
@@ -252,6 +280,18 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertFalse(d.hasErrors)
         XCTAssertEqual(first(d, .unusedLayer)?.severity, .warning)
         XCTAssertTrue(first(d, .unusedLayer)?.message.contains("'side'") ?? false)
+    }
+
+    /// One warning per dead region, however many roots it has: the sum of two dead layers, and
+    /// a crop whose `like:` is dead, are not warned about again.
+    func testUnusedLayerWarningPerDeadRegion() throws {
+        let d = expect("diag-unused-regions.yaml", ["7:12 unused-layer", "10:12 unused-layer"])
+        XCTAssertEqual(d.warnings.map(\.message), [
+            "layers 'a' and 'b', and the 1 layer after them, are on no path to the output ('out'): they will not be computed",
+            "layer 'd' and the 1 layer after it are on no path to the output ('out'): they will not be computed",
+        ])
+        XCTAssertEqual(d.warnings.first?.notes.map(\.message), ["'b' is on no path to the output either"])
+        XCTAssertEqual(d.warnings.first?.notes.first?.location?.line, 8)
     }
 
     /// The shipped models compile without a single diagnostic.

@@ -56,7 +56,7 @@ final class PlanPassTests: XCTestCase {
 
     func testFuseConvReluOnlyWhenConvHasOneConsumer() throws {
         var p = try lowered()
-        FuseConvReluPass.run(&p)
+        FuseReLUPass.run(&p)
         XCTAssertTrue(p.steps.first { $0.name == "c1" }!.attributes.relu == true)
         XCTAssertFalse(names(p).contains("r1"))
         // c3 is read by r3 and by tap: the ReLU must stay a separate step.

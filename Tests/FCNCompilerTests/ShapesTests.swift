@@ -180,7 +180,8 @@ final class ShapesTests: XCTestCase {
             let (c, d) = FoundationFixtures.compile(FoundationFixtures.model("fcn8s"), input: size)
             XCTAssertNil(c, "\(size)")
             XCTAssertEqual(d.errors.map(\.id), [.inputTooSmall], FoundationFixtures.render(d))
-            XCTAssertEqual(d.errors.first?.location?.file, FoundationFixtures.model("fcn8s"))
+            // At the input's `input:` key, which fcn8s inherits from fcn32s.yaml (line 4).
+            XCTAssertEqual(d.errors.first?.location, SourceLocation(file: FoundationFixtures.modelsDir.appendingPathComponent("fcn32s.yaml").path, line: 4, column: 1))
         }
     }
 

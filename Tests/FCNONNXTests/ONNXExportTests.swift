@@ -32,6 +32,10 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(meta["fcngc.input.order"], "bgr")
         XCTAssertEqual(meta["fcngc.input.mean"], "104.00699,116.66877,122.67892")
         XCTAssertEqual(meta["fcngc.export"], "dynamic")
+        // The VOC class names, in label order, as a JSON array.
+        let classes = try JSONDecoder().decode([String].self, from: Data((meta["fcngc.classes"] ?? "").utf8))
+        XCTAssertEqual(classes.count, 21)
+        XCTAssertEqual([classes[0], classes[15], classes[20]], ["background", "person", "tvmonitor"])
     }
 
     func testNodeKindsAndNamesFollowTheLayers() throws {

@@ -1,4 +1,4 @@
-// End to end through Python: onnx.checker (full check), onnxruntime, and Scripts/onnx_verify.py.
+// End to end through Python: onnx.checker (full check), onnxruntime, and Sources/fcngc/Resources/onnx_verify.py.
 // Skipped when .venv is missing (Scripts/setup.sh creates it; see Scripts/requirements-onnx.txt).
 
 import Foundation

@@ -13,7 +13,7 @@ import FCNTestSupport
 enum ONNXFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var python: String { root.appendingPathComponent(".venv/bin/python").path }
-    static var verifyScript: String { root.appendingPathComponent("Scripts/onnx_verify.py").path }
+    static var verifyScript: String { root.appendingPathComponent("Sources/fcngc/Resources/onnx_verify.py").path }
 
     static func compile(_ model: String, input: Pair = Pair(500)) throws -> Compilation {
         try compile(path: root.appendingPathComponent("Models/\(model).yaml").path, input: input)

@@ -143,22 +143,46 @@ final class ImageTests: XCTestCase {
         XCTAssertEqual(try Images.read(path: IOTestFiles.fixture("two-colours-16x8.jpg")).width, 16)
     }
 
+    /// Damaged RGB PNGs and damaged label-map PNGs: each is decoded (to a consistent image)
+    /// or refused with a RuntimeError naming the file; the process survives, and both
+    /// readers still work afterwards.
     func testDamagedPNGsNeverCrash() throws {
-        let p = "\(dir)/g.png"
+        let p = "\(dir)/g.png", l = "\(dir)/labels.png"
         try Images.writePNG(gradient(9, 9), to: p)
-        let good = try IOTestFiles.read(p)
+        try LabelPNG.write(LabelMap(width: 9, height: 7, labels: (0..<63).map { UInt8($0 % 21) }), to: l)
+        let goodImage = try IOTestFiles.read(p), goodLabels = try IOTestFiles.read(l)
         var rng = WeightRNG(seed: 12)
-        for round in 0..<100 {
+        func damaged(_ good: [UInt8], _ round: Int) -> [UInt8] {
             var b = good
             let i = 8 + Int(rng.next() % UInt64(b.count - 8))
             b[i] = UInt8(truncatingIfNeeded: rng.next())
             if round % 4 == 0 { b = Array(b.prefix(8 + Int(rng.next() % UInt64(b.count - 8)))) }
-            _ = try? b.withUnsafeBytes { try Images.decode($0, name: "fuzz") }
-            _ = try? b.withUnsafeBytes { bytes -> LabelMap in
-                try IOTestFiles.write(Array(bytes), "\(dir)/l.png")
-                return try LabelPNG.read(path: "\(dir)/l.png")
+            return b
+        }
+        var refusedImages = 0, refusedLabels = 0
+        for round in 0..<100 {
+            let b = damaged(goodImage, round)
+            do {
+                let img = try b.withUnsafeBytes { try Images.decode($0, name: "fuzz-\(round)") }
+                XCTAssertEqual(img.pixels.count, img.width * img.height * 3)
+            } catch let e as RuntimeError {
+                XCTAssertTrue(e.message.hasPrefix("fuzz-\(round): "), e.message)
+                refusedImages += 1
+            }
+            let q = "\(dir)/l-\(round).png"
+            try IOTestFiles.write(damaged(goodLabels, round), q)
+            do {
+                let map = try LabelPNG.read(path: q)
+                XCTAssertEqual(map.labels.count, map.width * map.height)
+            } catch let e as RuntimeError {
+                XCTAssertTrue(e.message.hasPrefix(q + ": "), e.message)
+                refusedLabels += 1
             }
         }
+        XCTAssertGreaterThan(refusedImages, 20)
+        XCTAssertGreaterThan(refusedLabels, 20)
+        XCTAssertEqual(try Images.read(path: p).width, 9)
+        XCTAssertEqual(try LabelPNG.read(path: l).height, 7)
     }
 
     // MARK: Preprocessing

@@ -14,12 +14,13 @@ struct DictionaryWeights: WeightSource {
     var tensors: [String: Tensor]
     func tensor(named name: String) -> Tensor? { tensors[name] }
 
-    /// Uniform values in [-0.5, 0.5] for every tensor the plan expects.
+    /// Uniform values in [-0.5, 0.5] for every tensor the plan expects (a batch norm's variance in [0.5, 1]).
     static func random(for plan: Plan, seed: UInt64) -> DictionaryWeights {
         var rng = SplitMix64(seed: seed)
         var out: [String: Tensor] = [:]
         for ref in plan.steps.flatMap(\.weights) {
-            out[ref.name] = NaiveTensor.random(shape: [1, 1, 1, ref.shape.reduce(1, *)], in: -0.5...0.5, using: &rng).toTensor()
+            out[ref.name] = NaiveTensor.random(shape: [1, 1, 1, ref.shape.reduce(1, *)], in: ref.role == .runningVar ? 0.5...1 : -0.5...0.5,
+                                               using: &rng).toTensor()
         }
         return DictionaryWeights(tensors: out.mapValues { Tensor(shape: [$0.count], values: $0.toArray()) })
             .reshaped(plan)
@@ -75,6 +76,20 @@ final class InterpreterTests: XCTestCase {
         for (size, batch) in [(Pair(37, 41), 1), (Pair(16, 9), 2), (Pair(1, 1), 1), (Pair(50, 33), 1)] {
             try check("tiny-fcn.yaml", size, batch: batch, seed: UInt64(size.h * 1000 + size.w))
         }
+    }
+
+    func testResidualNetworkMatchesNaiveGraph() throws {
+        for (size, batch) in [(Pair(19, 23), 1), (Pair(8, 5), 2), (Pair(1, 1), 1)] {
+            try check("residual.yaml", size, batch: batch, seed: UInt64(size.h * 100 + size.w))
+        }
+        let plan = PlanPipeline.run(try compile("residual.yaml", Pair(19, 23)))
+        let step = { (name: String) in plan.steps.first { $0.name == name } }
+        XCTAssertEqual(step("conv1")?.sources.map(\.name), ["conv1", "bn1", "relu1"], "batch norm folded, ReLU fused")
+        XCTAssertEqual(step("conv1")?.attributes.batchNorm, FoldedBatchNorm(layer: "bn1", eps: 1e-5))
+        XCTAssertEqual(step("b_add")?.attributes.relu, true, "relu(x + f(x)) is one step")
+        XCTAssertEqual(step("pool_bn")?.kind, .batchnorm, "a batch norm after a pool stays a step")
+        XCTAssertEqual(step("fuse")?.attributes.coefficients, [0.5, 0.25])
+        XCTAssertTrue(plan.fusion.contains { $0.pass == "fold-batchnorm" && $0.layers == ["pool_bn"] && !$0.fused })
     }
 
     func testDeadBranchIsNotComputed() throws {

@@ -55,13 +55,14 @@ public struct CropExplanation: Codable, Sendable {
 
     static func describe(_ n: Node) -> String {
         let p = n.params
-        switch n.op {
-        case .conv, .pool, .deconv:
+        switch n.op.definition.coord {
+        case .convLike, .deconvLike:
             var s = "\(n.op.rawValue) k\(p.kernel) s\(p.stride) p\(p.pad)"
             if p.dilation != Pair(1) { s += " d\(p.dilation)" }
             return s
         case .crop: return "crop \(n.cropOffset.map { $0.description } ?? "?")"
-        case .input, .relu, .lrn, .dropout, .scale, .sum: return n.op.rawValue
+        case .elementwise, .source: return n.op.rawValue
+        case .resample: return "\(n.op.rawValue) to the size of its reference"
         }
     }
 

@@ -38,6 +38,8 @@ public enum Summaries {
                         rf[id][axis] = r + Int(((Rational((kext + s - 1) / s - 1) * j).doubleValue).rounded(.up)); jump[id][axis] = j / Rational(s)
                     case .elementwise, .crop, .source:
                         rf[id][axis] = r; jump[id][axis] = j
+                    case .resample:
+                        rf[id][axis] = r; jump[id][axis] = jump[n.like ?? 0][axis]
                     }
                 }
             }

@@ -25,6 +25,12 @@ public struct Params: Hashable, Codable, Sendable {
     public var ratio = 0.5
     public var value = 1.0
     public var learn = false
+    /// batchnorm: added to the variance.
+    public var eps = 1e-5
+    /// sum: one factor per input (empty: all 1).
+    public var coefficients: [Double] = []
+    /// resize: align corners (true) or half-pixel centres (false, PyTorch's default).
+    public var alignCorners = false
     public var upsampler: Upsampler?
     public var initializer: UpsampleInit?
 

@@ -1,7 +1,8 @@
 // crop X like R: the part of X the size of R, at the offset the coordinate maps derive
 // (InferCropOffsetsPass); an offset is never written. Lowered to a crop step whose input is a
 // window of X (the plan then lets consumers read that window directly).
-// sum: element-wise sum of two or more inputs of equal channels and size.
+// sum: element-wise sum of two or more inputs of equal channels and size, optionally with one
+// coefficient per input (Caffe's Eltwise SUM coeff: NYUD color-HHA's 0.5/0.5 late fusion).
 
 import FCNPlan
 import FCNSpec
@@ -27,8 +28,13 @@ enum SumOp {
     static let definition: OpDefinition = {
         var d = OpDefinition(.sum)
         d.inputs = .many(min: 2)
+        d.keys = [.doubles("coefficients", \.coefficients)]
         d.channels = { n, inputs, diagnostics in
             n.channels = inputs[0].channels
+            if !n.params.coefficients.isEmpty, n.params.coefficients.count != inputs.count {
+                diagnostics.error(.badValue, "sum '\(n.name)' has \(n.params.coefficients.count) coefficients for \(inputs.count) inputs",
+                                  at: n.at("coefficients"), fix: "write one coefficient per input in 'from'")
+            }
             for j in inputs.dropFirst() where j.channels != inputs[0].channels {
                 diagnostics.error(.channelMismatch,
                     "sum '\(n.name)' adds '\(inputs[0].name)' (\(inputs[0].channels) channels) and '\(j.name)' (\(j.channels) channels)",
@@ -36,7 +42,11 @@ enum SumOp {
                                             .init("'\(inputs[0].name)' defined here", at: inputs[0].location)])
             }
         }
-        d.lower = { _ in (.sum, StepAttributes()) }
+        d.lower = { n in
+            var a = StepAttributes()
+            if n.params.coefficients.contains(where: { $0 != 1 }) { a.coefficients = n.params.coefficients }
+            return (.sum, a)
+        }
         return d
     }()
 }

@@ -10,6 +10,7 @@ public enum CoordClass: Sendable {
     case deconvLike    // a = s,   b = (k_ext-1)/2 - p
     case elementwise   // identity
     case crop          // a = 1,   b = -offset
+    case resample      // the map of the layer it is resampled to (its `like`)
     case source        // the network input
 }
 
@@ -29,6 +30,9 @@ public struct ParamKey: @unchecked Sendable {
     }
     public static func double(_ name: String, _ path: WritableKeyPath<Params, Double>, range: Range<Double>? = nil, required: String? = nil) -> ParamKey {
         ParamKey(schema: KeySchema(name, .double(range: range), required: required)) { p, v in if case .double(let d) = v { p[keyPath: path] = d } }
+    }
+    public static func doubles(_ name: String, _ path: WritableKeyPath<Params, [Double]>) -> ParamKey {
+        ParamKey(schema: KeySchema(name, .doubles)) { p, v in if case .doubles(let d) = v { p[keyPath: path] = d } }
     }
     public static func choice<E: RawRepresentable & CaseIterable>(_ name: String, _ path: WritableKeyPath<Params, E>) -> ParamKey where E.RawValue == String {
         ParamKey(schema: KeySchema(name, .choice(E.allCases.map(\.rawValue)))) { p, v in

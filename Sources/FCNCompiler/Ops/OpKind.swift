@@ -7,7 +7,7 @@ import FCNPlan
 import FCNSpec
 
 public enum OpKind: String, Codable, Sendable, CaseIterable {
-    case input, conv, deconv, relu, pool, lrn, dropout, scale, crop, sum
+    case input, conv, deconv, relu, pool, lrn, dropout, scale, crop, sum, batchnorm, concat, resize
 
     public var definition: OpDefinition {
         switch self {
@@ -21,6 +21,9 @@ public enum OpKind: String, Codable, Sendable, CaseIterable {
         case .scale: return ScaleOp.definition
         case .crop: return CropOp.definition
         case .sum: return SumOp.definition
+        case .batchnorm: return BatchNormOp.definition
+        case .concat: return ConcatOp.definition
+        case .resize: return ResizeOp.definition
         }
     }
 

@@ -65,7 +65,7 @@ public struct BuildGraphPass {
                 while let k = inplaceNext[j], pending[k].spec.name != layer { j = k }
                 return j
             }
-            let hint = Suggest.closest(ref.value, in: allNames)
+            let hint = NearNames.layer(ref.value, in: allNames)
             diagnostics.error(.unknownLayer, "layer '\(layer)' reads unknown layer '\(ref.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
                               at: ref.location, fix: hint.map { "write '\($0)'" })
             return nil
@@ -82,7 +82,7 @@ public struct BuildGraphPass {
 
         var newID: [Int: NodeID] = [-1: 0]
         for (k, i) in order.enumerated() { newID[i] = k + 1 }
-        var nodes = [Node(name: "input", op: .input, inputs: [], params: Params(), location: spec.location, origin: "input")]
+        var nodes = [Node(name: "input", op: .input, inputs: [], params: Params(), location: spec.input.location ?? spec.location, origin: "input")]
         for i in order {
             let p = pending[i]
             // The reader accepted only the catalog's kinds, which are OpKind's.
@@ -143,20 +143,37 @@ public struct BuildGraphPass {
         return k
     }
 
-    /// One warning per dead region: a layer off every path to the output whose inputs are
-    /// all live, with the count of dead layers that follow from it.
+    /// One warning per dead region: a set of dead layers (off every path to the output)
+    /// connected through their inputs and `like:` references. The warning is at the region's
+    /// first root (a dead layer whose own inputs are all live), names every root and counts
+    /// the dead layers that follow from them; notes point at the other roots.
     func warnUnused(_ g: Graph) {
-        let live = Liveness.live(outputs: [g.output]) { g[$0].inputs + (g[$0].like.map { [$0] } ?? []) }
+        let live = Liveness.live(outputs: [g.output], reads: { reads(g[$0]) })
         let consumers = g.consumers()
-        for (i, n) in g.nodes.enumerated() where !live.contains(i) && n.inputs.allSatisfy({ live.contains($0) }) {
-            var region = Set<NodeID>(), todo = [i]
+        var seen = Set<NodeID>()
+        for i in g.nodes.indices where !live.contains(i) && !seen.contains(i) {
+            // Nodes are in topological order, so the region's first node is a root.
+            var region: [NodeID] = [], todo = [i]
+            seen.insert(i)
             while let d = todo.popLast() {
-                if region.insert(d).inserted { todo += consumers[d].filter { !live.contains($0) } }
+                region.append(d)
+                for m in reads(g[d]) + consumers[d] where !live.contains(m) && seen.insert(m).inserted { todo.append(m) }
             }
-            let more = region.count - 1
+            let roots = region.sorted().filter { reads(g[$0]).allSatisfy(live.contains) }.map { g[$0] }
+            let more = region.count - roots.count, plural = roots.count + more > 1
+            let names = roots.map { "'\($0.name)'" }
+            let subject = roots.count == 1 ? "layer \(names[0])"
+                : "layers " + names.dropLast().joined(separator: ", ") + " and " + names.last!
+            let after = more == 0 ? ""
+                : roots.count == 1 ? " and the \(more) layer\(more == 1 ? "" : "s") after it"
+                : ", and the \(more) layer\(more == 1 ? "" : "s") after them,"
             diagnostics.warning(.unusedLayer,
-                "layer '\(n.name)'\(more > 0 ? " and the \(more) layer\(more == 1 ? "" : "s") after it" : "") \(more > 0 ? "are" : "is") on no path to the output ('\(g[g.output].name)'): \(more > 0 ? "they" : "it") will not be computed",
-                at: n.location)
+                "\(subject)\(after) \(plural ? "are" : "is") on no path to the output ('\(g[g.output].name)'): \(plural ? "they" : "it") will not be computed",
+                at: roots[0].location,
+                notes: roots.dropFirst().map { .init("'\($0.name)' is on no path to the output either", at: $0.location) })
         }
     }
+
+    /// The layers `n` reads: its inputs and its `like:` reference.
+    private func reads(_ n: Node) -> [NodeID] { n.inputs + (n.like.map { [$0] } ?? []) }
 }

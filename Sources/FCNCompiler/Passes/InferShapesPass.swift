@@ -29,8 +29,8 @@ public struct InferShapesPass {
             }
             guard let inShape = shapes[n.inputs[0]] else { ok = false; continue }
             if n.op == .crop, n.cropOffset == nil { ok = false; continue }
-            let ref = n.op == .crop ? shapes[n.like ?? 0] : nil
-            if n.op == .crop, ref == nil { ok = false; continue }
+            let ref = n.like.map { shapes[$0] } ?? nil
+            if n.like != nil, ref == nil { ok = false; continue }
             var dims = [0, 0]
             var failed = false
             for axis in 0..<2 {
@@ -42,11 +42,12 @@ public struct InferShapesPass {
                 }
                 if failed { break }
             }
-            if n.op == .sum {
+            if n.op.definition.inputs != .one {
                 for j in n.inputs.dropFirst() {
                     if let s = shapes[j], s.h != inShape.h || s.w != inShape.w {
+                        let verb = n.op == .sum ? "adds" : "joins"
                         diagnostics.error(.sizeMismatch,
-                            "sum '\(n.name)' adds '\(g[n.inputs[0]].name)' (\(inShape)) and '\(g[j].name)' (\(s)) at input \(input.h)x\(input.w): spatial sizes differ",
+                            "\(n.op.rawValue) '\(n.name)' \(verb) '\(g[n.inputs[0]].name)' (\(inShape)) and '\(g[j].name)' (\(s)) at input \(input.h)x\(input.w): spatial sizes differ",
                             at: n.location, fix: "crop the larger input like the smaller one")
                         failed = true
                     }

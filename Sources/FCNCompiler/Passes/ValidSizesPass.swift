@@ -54,8 +54,8 @@ public struct ValidSizesPass {
         var sizes = [Int](repeating: 0, count: g.nodes.count)
         for (id, n) in g.nodes.enumerated() {
             if n.op == .input { sizes[id] = size; continue }
-            let ref = n.op == .crop ? sizes[n.like ?? 0] : nil
-            if n.op == .sum, n.inputs.contains(where: { sizes[$0] != sizes[n.inputs[0]] }) { return .failure(Failure(layer: n.name)) }
+            let ref = n.like.map { sizes[$0] }
+            if n.op.definition.inputs != .one, n.inputs.contains(where: { sizes[$0] != sizes[n.inputs[0]] }) { return .failure(Failure(layer: n.name)) }
             switch ShapeRules.outSize(n, axis: axis, input: sizes[n.inputs[0]], reference: ref) {
             case .success(let s): sizes[id] = s
             case .failure: return .failure(Failure(layer: n.name))

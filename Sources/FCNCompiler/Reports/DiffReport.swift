@@ -1,7 +1,8 @@
 import FCNPlan
 import Foundation
 // `fcngc diff A B`: what changes between two variants at one input size — layers and
-// steps added or removed, crop offsets changed, fusion decisions changed, and the deltas
+// steps added, removed or computed differently (an upsampler made learnable turns an
+// upsample step into a deconv), crop offsets and shapes changed (one entry per layer), fusion decisions changed, and the deltas
 // in parameters, MACs and memory. Deterministic text, one section per kind of change.
 
 public struct PlanDiff: Codable, Sendable {
@@ -14,6 +15,7 @@ public struct PlanDiff: Codable, Sendable {
     public var layersRemoved: [Change] = []
     public var stepsAdded: [Change] = []
     public var stepsRemoved: [Change] = []
+    public var stepsChanged: [Change] = []
     public var offsets: [Change] = []
     public var fusion: [Change] = []
     public var deltas: [Delta] = []
@@ -34,12 +36,12 @@ public struct PlanDiff: Codable, Sendable {
         layersRemoved = pa.layers.filter { lb[$0.name] == nil }.map { Change(name: $0.name, detail: describe($0)) }
         for l in pb.layers {
             guard let old = la[l.name] else { continue }
-            if old.offset != l.offset {
-                func off(_ o: [Int]?) -> String { o.map { $0[0] == $0[1] ? "\($0[0])" : "\($0[0]),\($0[1])" } ?? "none" }
-                offsets.append(Change(name: l.name, detail: "crop offset \(off(old.offset)) -> \(off(l.offset))"))
-            }
+            // One entry per layer: a shape or kind change already shows the offset in both descriptions.
             if old.shape != l.shape || old.op != l.op {
                 offsets.append(Change(name: l.name, detail: "\(describe(old)) -> \(describe(l))"))
+            } else if old.offset != l.offset {
+                func off(_ o: [Int]?) -> String { o.map { $0[0] == $0[1] ? "\($0[0])" : "\($0[0]),\($0[1])" } ?? "none" }
+                offsets.append(Change(name: l.name, detail: "crop offset \(off(old.offset)) -> \(off(l.offset))"))
             }
         }
         func stepKey(_ s: Step) -> String { s.sources.map(\.name).joined(separator: "+") }
@@ -49,6 +51,13 @@ public struct PlanDiff: Codable, Sendable {
         let sa = Set(pa.steps.map(stepKey)), sb = Set(pb.steps.map(stepKey))
         stepsAdded = pb.steps.filter { !sa.contains(stepKey($0)) }.map { Change(name: stepKey($0), detail: stepDetail($0)) }
         stepsRemoved = pa.steps.filter { !sb.contains(stepKey($0)) }.map { Change(name: stepKey($0), detail: stepDetail($0)) }
+        // The same layers computed another way (an upsampler made learnable: upsample -> deconv).
+        let oldSteps = Dictionary(pa.steps.map { (stepKey($0), $0) }, uniquingKeysWith: { x, _ in x })
+        for s in pb.steps {
+            guard let old = oldSteps[stepKey(s)] else { continue }
+            let was = stepDetail(old), now = stepDetail(s)
+            if was != now { stepsChanged.append(Change(name: stepKey(s), detail: "\(was)  =>  \(now)")) }
+        }
         func fkey(_ d: FusionDecision) -> String { d.pass + " " + d.layers.joined(separator: "+") }
         let fa = Dictionary(pa.fusion.map { (fkey($0), $0) }, uniquingKeysWith: { x, _ in x })
         let fb = Dictionary(pb.fusion.map { (fkey($0), $0) }, uniquingKeysWith: { x, _ in x })
@@ -81,7 +90,14 @@ public struct PlanDiff: Codable, Sendable {
         }
     }
 
+    /// True when nothing differs: no layer, step, offset or fusion change and equal costs.
+    public var isEmpty: Bool {
+        [layersAdded, layersRemoved, offsets, stepsAdded, stepsRemoved, stepsChanged, fusion].allSatisfy(\.isEmpty)
+            && deltas.allSatisfy { $0.a == $0.b }
+    }
+
     public var text: String {
+        if isEmpty { return "no differences between \(a) and \(b)\n" }
         var out = "--- \(a)\n+++ \(b)\n"
         func section(_ title: String, _ items: [Change], _ mark: String) {
             guard !items.isEmpty else { return }
@@ -94,6 +110,7 @@ public struct PlanDiff: Codable, Sendable {
         section("layers changed (offsets, shapes)", offsets, "~")
         section("steps added", stepsAdded, "+")
         section("steps removed", stepsRemoved, "-")
+        section("steps changed", stepsChanged, "~")
         section("fusion decisions changed", fusion, "~")
         var t = TextTable(["", a, b, "delta"], rightAligned: [1, 2, 3])
         for d in deltas {

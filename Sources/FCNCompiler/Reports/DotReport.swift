@@ -1,6 +1,7 @@
 // The plan as a Graphviz graph: one box per step (op, output shape, sources), edges from
-// producer to reader. Skip connections (edges that jump over steps) are dashed and blue;
-// windowed reads (crops folded into their readers) are labelled with their window.
+// producer to reader. Skip connections (a tap the main path also reads, read again several
+// steps later: pool4 -> score_pool4) are dashed and blue; windowed reads (crops folded into
+// their readers) are red and labelled with their window.
 
 import FCNPlan
 
@@ -14,6 +15,8 @@ public enum DotReport {
                      "  edge [fontname=\"Helvetica\", fontsize=9];",
                      "  v0 [label=\(quote("input\n\(PlanReport.dims(plan.input))")), shape=ellipse];"]
         var position: [Int: Int] = [0: -1]
+        var readers: [Int: Int] = [:]
+        for s in plan.steps { for inp in s.inputs { readers[inp.value, default: 0] += 1 } }
         for (i, s) in plan.steps.enumerated() {
             position[s.value] = i
             var label = "#\(i) \(PlanReport.opName(s)) \(PlanReport.describe(s))\n\(PlanReport.dims(s.shape))"
@@ -24,11 +27,11 @@ public enum DotReport {
             lines.append("  v\(s.value) [label=\(quote(label))\(style)];")
             for inp in s.inputs {
                 var attrs: [String] = []
-                if let w = inp.window { attrs.append("label=\(quote("crop \(w)"))"); attrs.append("color=\"#d93025\"") }
-                if let p = position[inp.value], i - p > 1, s.kind == .sum || inp.window != nil {
-                    attrs.append("style=dashed")
-                    if inp.window == nil { attrs.append("color=\"#1a73e8\"") }
-                }
+                // A skip connection: a value the main path also reads (a tap such as pool4),
+                // read again several steps later (by score_pool4). Dashed blue.
+                let skip = position[inp.value].map { i - $0 > 1 && readers[inp.value, default: 0] > 1 } ?? false
+                if skip { attrs += ["style=dashed", "color=\"#1a73e8\"", "penwidth=1.5"] }
+                if let w = inp.window { attrs += ["label=\(quote("crop \(w)"))"] + (skip ? [] : ["color=\"#d93025\""]) }
                 lines.append("  v\(inp.value) -> v\(s.value)" + (attrs.isEmpty ? "" : " [\(attrs.joined(separator: ", "))]") + ";")
             }
         }

@@ -44,8 +44,10 @@ public enum PlanReport {
     }
 
     public static func text(_ plan: Plan) -> String {
+        // A value is named after the layer whose value it is (Plan.outputLayer(of:)), as in
+        // --dump-steps files and fcngc verify: conv1_1+relu1_1 writes relu1_1.
         var names: [Int: String] = [0: "input"]
-        for s in plan.steps { names[s.value] = s.name }
+        for s in plan.steps { names[s.value] = plan.outputLayer(of: s) }
         var t = TextTable(["#", "op", "params", "inputs", "output", "window", "MACs", "slot", "sources"], rightAligned: [0, 6])
         for (i, s) in plan.steps.enumerated() {
             let inputs = s.inputs.map { inp -> String in

@@ -9,6 +9,8 @@ public protocol WeightSource {
     func tensor(named name: String) -> Tensor?
 }
 
+/// For a conv: its weight and bias, a folded batch norm and input scale applied. For a batch
+/// norm step: `weight` holds the per-channel scale and `bias` the shift.
 struct PreparedWeights {
     var weight: Tensor?
     var bias: Tensor?
@@ -24,31 +26,66 @@ struct PreparedWeights {
             out.weight = Tensor(shape: [c, c, g.kernel[0], g.kernel[1]],
                                 values: Kernels.bilinearWeights(kernelH: g.kernel[0], kernelW: g.kernel[1], channels: c))
         case .conv, .deconv:
-            for ref in step.weights {
-                guard let t = source?.tensor(named: ref.name) else {
-                    throw RuntimeError("no tensor '\(ref.name)' (expected shape \(ref.shape)) for step '\(step.name)'")
-                }
-                guard t.shape == ref.shape || (t.count == ref.shape.reduce(1, *) && ref.shape.count == 1) else {
-                    throw RuntimeError("tensor '\(ref.name)' has shape \(t.shape), expected \(ref.shape)")
-                }
-                switch ref.role {
-                case .bias?: out.bias = t
-                case .weight?: out.weight = t
-                case nil: throw RuntimeError("step '\(step.name)' lists tensor '\(ref.name)', which is neither a weight nor a bias")
-                }
-            }
+            let bnLayer = step.attributes.batchNorm?.layer
+            let tensors = try lookUp(step.weights.filter { $0.layer != bnLayer }, step, source)
+            out.weight = tensors[.weight]
+            out.bias = tensors[.bias]
             if let s = step.attributes.inputScale, let w = out.weight {
                 let scaled = Tensor(shape: w.shape)
                 for i in 0..<w.count { scaled.pointer[i] = w.pointer[i] * Float(s) }
                 out.weight = scaled
             }
+            if let bn = step.attributes.batchNorm, let w = out.weight {
+                let (scale, shift) = try affine(step.weights.filter { $0.layer == bn.layer }, eps: bn.eps, step, source)
+                let perOut = w.count / scale.count
+                let folded = Tensor(shape: w.shape), bias = Tensor(shape: [scale.count])
+                for o in 0..<scale.count {
+                    for i in 0..<perOut { folded.pointer[o * perOut + i] = w.pointer[o * perOut + i] * scale[o] }
+                    bias.pointer[o] = (out.bias?.pointer[o] ?? 0) * scale[o] + shift[o]
+                }
+                out.weight = folded
+                out.bias = bias
+            }
             if let tile = step.attributes.algorithm.flatMap(WinogradTile.init), let w = out.weight {
                 out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
                 out.weight = nil
             }
-        case .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum:
+        case .batchnorm:
+            guard let eps = step.attributes.eps else { throw RuntimeError("batch norm step '\(step.name)' has no eps") }
+            let (scale, shift) = try affine(step.weights, eps: eps, step, source)
+            out.weight = Tensor(shape: [scale.count], values: scale)
+            out.bias = Tensor(shape: [shift.count], values: shift)
+        case .upsample, .pool, .relu, .lrn, .dropout, .scale, .crop, .sum, .concat, .resize:
             break
         }
         return out
+    }
+
+    /// The tensors `refs` names, by role, each checked against its expected shape.
+    static func lookUp(_ refs: [WeightRef], _ step: Step, _ source: WeightSource?) throws -> [WeightRole: Tensor] {
+        var out: [WeightRole: Tensor] = [:]
+        for ref in refs {
+            guard let t = source?.tensor(named: ref.name) else {
+                throw RuntimeError("no tensor '\(ref.name)' (expected shape \(ref.shape)) for step '\(step.name)'")
+            }
+            guard t.shape == ref.shape || (t.count == ref.shape.reduce(1, *) && ref.shape.count == 1) else {
+                throw RuntimeError("tensor '\(ref.name)' has shape \(t.shape), expected \(ref.shape)")
+            }
+            guard let role = ref.role else { throw RuntimeError("step '\(step.name)' lists tensor '\(ref.name)', which plays no role it knows") }
+            out[role] = t
+        }
+        return out
+    }
+
+    /// A batch norm's per-channel (scale, shift) from its four tensors.
+    static func affine(_ refs: [WeightRef], eps: Double, _ step: Step, _ source: WeightSource?) throws -> (scale: [Float], shift: [Float]) {
+        let t = try lookUp(refs, step, source)
+        guard let w = t[.weight], let b = t[.bias], let m = t[.runningMean], let v = t[.runningVar] else {
+            throw RuntimeError("step '\(step.name)' needs a batch norm's weight, bias, running_mean and running_var")
+        }
+        if let bad = v.toArray().firstIndex(where: { !($0 >= 0) }) {
+            throw RuntimeError("'\(refs.first { $0.role == .runningVar }?.name ?? step.name)' has a negative or NaN variance at channel \(bad)")
+        }
+        return Kernels.batchNormAffine(weight: w.toArray(), bias: b.toArray(), mean: m.toArray(), variance: v.toArray(), eps: eps)
     }
 }

@@ -57,7 +57,17 @@ enum StepDispatch {
             Kernels.lrn(input: x.window(s.inputs[0]), batch: n,
                         params: LRNParams(localSize: l.size, alpha: Float(l.alpha), beta: Float(l.beta), k: Float(l.k)), output: out)
         case .sum:
-            Kernels.sum(inputs: s.inputs.map(x.window), batch: n, output: out)
+            Kernels.sum(inputs: s.inputs.map(x.window), coefficients: a.coefficients?.map(Float.init), batch: n,
+                        relu: a.fusedReLU, output: out)
+        case .batchnorm:
+            guard let scale = w.weight, let shift = w.bias else { throw RuntimeError("no batch norm tensors for '\(s.name)'") }
+            Kernels.channelAffine(input: x.window(s.inputs[0]), batch: n, scale: scale.pointer, shift: shift.pointer,
+                                  relu: a.fusedReLU, output: out)
+        case .concat:
+            Kernels.concat(inputs: s.inputs.map(x.window), batch: n, output: out)
+        case .resize:
+            guard let align = a.alignCorners else { throw RuntimeError("resize step '\(s.name)' does not say how corners align") }
+            Kernels.bilinearResize(input: x.window(s.inputs[0]), batch: n, alignCorners: align, outHeight: s.shape[1], outWidth: s.shape[2], output: out)
         case .crop, .dropout:
             Kernels.cropCopy(input: x.window(s.inputs[0]), batch: n, output: out)
         }

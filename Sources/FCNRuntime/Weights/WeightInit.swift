@@ -2,6 +2,8 @@
 // a logarithm made of IEEE basic operations only (+ - * / sqrt are correctly rounded
 // everywhere), so the same seed gives bit-identical tensors on every platform and libm.
 
+import FCNPlan
+
 /// SplitMix64 (Steele, Lea, Flood 2014): a 64-bit generator with a one-word state.
 public struct WeightRNG: Sendable {
     public private(set) var state: UInt64
@@ -82,11 +84,26 @@ public enum WeightInit {
     /// A deterministic tensor for `ref`: He normal for `.weight` (rank >= 2), normal with std
     /// `biasStd` otherwise. Each tensor has its own stream seeded by `seed` and its name, so one
     /// tensor does not change when others are added or removed.
+    ///
+    /// A batch norm's tensors (rank 1) stay in the range a trained one has: `.weight` 1 + N(0, 0.1),
+    /// `.running_mean` N(0, 0.1), `.running_var` uniform in [0.5, 1.5] (a variance must stay positive).
     public static func random(_ name: String, shape: [Int], seed: UInt64) -> Tensor {
-        let std = (shape.count >= 2 && !name.hasSuffix(".bias")) ? heStd(shape: shape) : biasStd
         var rng = WeightRNG(seed: seed ^ WeightRNG.hash(name))
         let t = Tensor(shape: shape)
-        for i in 0..<t.count { t.pointer[i] = Float(rng.nextNormal() * std) }
+        let role = WeightRef(name: name, shape: shape).role
+        if shape.count == 1, role == .runningVar {
+            for i in 0..<t.count { t.pointer[i] = Float(0.5 + rng.nextUniform()) }
+            return t
+        }
+        let (center, std): (Double, Double)
+        switch role {
+        case .weight? where shape.count == 1: (center, std) = (1, 0.1)
+        case .runningMean?: (center, std) = (0, 0.1)
+        case .weight?, .runningVar?: (center, std) = (0, heStd(shape: shape))
+        case .bias?: (center, std) = (0, biasStd)
+        case nil: (center, std) = (0, shape.count >= 2 ? heStd(shape: shape) : biasStd)
+        }
+        for i in 0..<t.count { t.pointer[i] = Float(center + rng.nextNormal() * std) }
         return t
     }
 }

@@ -2,7 +2,7 @@
 """Check an fcngc ONNX export and compare onnxruntime's scores with fcngc's.
 
 Usage:
-  Scripts/onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--intermediates DIR]
+  onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--intermediates DIR]
                          [--tolerance 1e-4] [--expect-shape N,C,H,W] [--save DIR] [--quiet]
 
   MODEL.onnx       written by fcngc's ONNX exporter (dynamic or fixed size)
@@ -23,7 +23,10 @@ Usage:
   --save DIR       write onnxruntime's outputs as DIR/<layer>.npy (and DIR/score.npy)
 
 Steps: onnx.checker.check_model(full_check=True) (structure, types, strict shape inference),
-an onnxruntime CPU session, one run, the comparisons. Prints one line per step.
+an onnxruntime CPU session, one run, the comparisons: every layer with a file in graph
+order, then the scores; one line each (--quiet: only those above the tolerance). The last
+line is the verdict: OK, or FAILED (N problems: ...), N counting every line above the
+tolerance and every other failed check.
 Exit code: 0 when every check passes, 1 when one fails, 2 on usage errors.
 """
 import argparse
@@ -118,7 +121,6 @@ def main(argv):
             path = os.path.join(a.intermediates, layer + ".npy")
             if os.path.exists(path) and value != graph_input:
                 wanted[layer] = (value, path)
-        say(f"intermediates: {len(wanted)} of {len(pairs)} layers have a file in {a.intermediates}")
     fetch_values = {score_name}
     fetch_values.update(v for v, _ in wanted.values())
     if a.save:
@@ -150,7 +152,7 @@ def main(argv):
     if a.expect_shape:
         want_shape = tuple(int(s) for s in a.expect_shape.split(","))
         if tuple(score.shape) != want_shape:
-            failures.append(f"output shape {tuple(score.shape)}, expected {want_shape}")
+            failures.append("the output shape")
             print(f"output shape: FAILED: {tuple(score.shape)}, expected {want_shape}")
         else:
             say(f"output shape: ok {want_shape}")
@@ -158,35 +160,37 @@ def main(argv):
         failures.append("non-finite scores")
         print("scores: FAILED: non-finite values")
 
-    # 4. Scores against fcngc.
-    if a.expected:
-        want = np.load(a.expected).astype(np.float64)
-        ok, text = compare("scores", score, want, a.tolerance)
-        print(text)
-        if not ok:
-            failures.append(text)
-
-    # 5. Layer by layer, in graph order.
+    # 4. Top-down: every layer with fcngc's output, in graph order, then the scores. Each
+    #    comparison is one line; each line above the tolerance is one problem.
+    above = []
     if wanted:
-        first = None
+        say(f"layers compared, in graph order ({len(wanted)} of {len(pairs)} have fcngc's output):")
         for layer, _ in pairs:
             if layer not in wanted:
                 continue
             value, path = wanted[layer]
             ok, text = compare(layer, results[value], np.load(path).astype(np.float64), a.tolerance)
-            if not ok and first is None:
-                first = layer
-                print(text)
+            if not ok:
+                above.append(layer)
+                print("  " + text + ("  <- first diverging layer" if len(above) == 1 else ""))
             else:
                 say("  " + text)
-        if first is not None:
-            print(f"first diverging layer: {first}")
-            failures.append(f"first diverging layer: {first}")
-        elif failures:
-            print("every intermediate layer with a file agrees; the difference arises after them")
+    if a.expected:
+        want = np.load(a.expected).astype(np.float64)
+        ok, text = compare("scores", score, want, a.tolerance)
+        print(text)
+        if not ok:
+            failures.append("the scores")
 
-    if failures:
-        print(f"FAILED ({len(failures)} problem{'s' if len(failures) != 1 else ''})")
+    if above:
+        print(f"first diverging layer: {above[0]}")
+    elif failures and wanted:
+        print("every intermediate layer with a file agrees; the difference arises after them")
+
+    problems = len(above) + len(failures)
+    if problems:
+        parts = ([f"{len(above)} layer{'s' if len(above) != 1 else ''} above {a.tolerance:g}"] if above else []) + failures
+        print(f"FAILED ({problems} problem{'s' if problems != 1 else ''}: {', '.join(parts)})")
         return 1
     print("OK")
     return 0
