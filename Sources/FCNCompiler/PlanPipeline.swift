@@ -15,6 +15,7 @@ public enum PlanPipeline {
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers
         (PlanMemoryPass.name, PlanMemoryPass.run),                      // liveness, slots, in place, scratch
+        (ConvAlgorithmPass.name, ConvAlgorithmPass.run),                // im2col GEMM, 1x1 GEMM or Winograd per conv
     ]
 
     /// The name `--print-after` gives lowering (the plan before any plan pass).

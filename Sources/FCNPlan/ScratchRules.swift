@@ -7,6 +7,11 @@
 //   `tileMinPixels` output pixels (so GEMM amortises packing the weights), capped by the
 //   budget; a pointwise conv needs none.
 // deconv (col2im): `rows` input rows of (C_out/g)*kh*kw*W_in floats, capped by the budget.
+// Winograd F(m,3) conv: per worker, chunks of tiles of alpha²·(C_in + C_out) floats each plus
+//   row buffers; room for all tiles (two workers' fixed parts), capped at `winogradBudgetBytes`
+//   but at least one tile for each of two workers. The kernel splits what it gets between
+//   its workers and sizes its chunks to fit (Kernels.winogradScratchFloats is exact; this is
+//   an upper bound of it).
 
 public enum ScratchRules {
     /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
@@ -62,6 +67,18 @@ public enum ScratchRules {
         let rowFloats = coutG * g.kernel[0] * g.kernel[1] * r.cols.count
         let rows = max(1, min(r.rows.count, budgetBytes / 4 / rowFloats))
         return rows * rowFloats
+    }
+
+    public static let winogradBudgetBytes = 16 << 20
+
+    /// Scratch floats a Winograd F(m,3) conv uses (see above).
+    public static func winogradFloats(m: Int, inChannels cin: Int, outChannels cout: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
+        let alpha = m + 2, rows = alpha * m + m * m
+        let tiles = ((oh + m - 1) / m) * ((ow + m - 1) / m)
+        let perTile = alpha * alpha * (cin + cout) + rows
+        let fixed = 64 + 32 * rows + 512
+        let all = perTile * tiles + 2 * fixed
+        return max(min(all, winogradBudgetBytes / 4), 2 * (perTile + fixed))
     }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }

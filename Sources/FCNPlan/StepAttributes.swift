@@ -22,6 +22,20 @@ public enum Upsampler: String, Codable, Sendable, CaseIterable {
 /// How `--init random` fills a learned upsampler.
 public enum UpsampleInit: String, Codable, Sendable, CaseIterable { case bilinear, random, zeros }
 
+/// How a convolution is computed: im2col + GEMM, one GEMM on the input (1x1), Winograd F(m,3).
+public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
+    case im2colGemm = "im2col-gemm", gemm1x1 = "gemm-1x1", winogradF2x3 = "winograd-f2x3", winogradF4x3 = "winograd-f4x3"
+
+    /// Output tile side m of a Winograd algorithm (nil: not Winograd).
+    public var winogradTileSide: Int? {
+        switch self {
+        case .winogradF2x3: return 2
+        case .winogradF4x3: return 4
+        case .im2colGemm, .gemm1x1: return nil
+        }
+    }
+}
+
 /// Per-axis window geometry of a conv, deconv, upsample or pool step: [height, width] each.
 public struct Geometry: Hashable, Codable, Sendable {
     public var kernel: [Int]
@@ -84,6 +98,8 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var alignCorners: Bool? = nil
     /// conv: a batch normalisation folded into it.
     public var batchNorm: FoldedBatchNorm? = nil
+    /// conv: how it is computed (ConvAlgorithmPass); nil: im2col GEMM (1x1: one GEMM).
+    public var algorithm: ConvAlgorithm? = nil
     public init() {}
 
     public var fusedReLU: Bool { relu ?? false }

@@ -113,6 +113,10 @@ public enum VerifyPlan {
         if s.kind == .deconv, a.upsampler == .fixedBilinear, x[0] != s.shape[0] || a.group != 1 {
             out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
         }
+        if let alg = a.algorithm, s.kind != .conv || (alg.winogradTileSide != nil && !(a.geometry.map {
+            $0.kernel == [3, 3] && $0.stride == [1, 1] && $0.dilation == [1, 1] } ?? false && a.group == 1)) {
+            out.append("\(at): \(alg.rawValue) is for 3x3 stride-1 undilated ungrouped convolutions")
+        }
         out += checkWeights(s, at: at, input: x)
         return out
     }
@@ -197,6 +201,9 @@ public enum VerifyPlan {
         let x = readShape(s.inputs[0]), grp = s.attributes.group ?? 1
         switch s.kind {
         case .conv:
+            if let m = s.attributes.algorithm?.winogradTileSide {
+                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2])
+            }
             return ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: s.shape[1], outWidth: s.shape[2])
         case .deconv where s.attributes.upsampler == .learned:
             let full = (0..<2).map { (try? OutputSize.of(.deconv, s.attributes, axis: $0, input: x[$0 + 1])?.get()) ?? 0 }

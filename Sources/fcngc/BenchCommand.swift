@@ -1,4 +1,5 @@
-// `fcngc bench SPEC [--input HxW] [--threads N] [--repeat K] [--reference N] [--no-network]`
+// `fcngc bench SPEC [--input HxW] [--threads N] [--repeat K] [--reference N] [--no-network]
+//  [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
 // Times every conv step of the compiled plan (Kernels.conv2d on random data) against cblas_sgemm
 // alone at that conv's GEMM shape (per group: M = Cout/g, N = OH*OW, K = Cin/g*kh*kw) and against
 // a square N^3 sgemm (the machine's reference), alternating the three in each round so that a
@@ -7,6 +8,9 @@
 // The plain sgemm calls use OpenBLAS's own threads (--threads of them); before each conv and each
 // network run the command waits 0.25 s so those threads stop spinning (OpenBLAS spins ~0.1 s
 // after a call), since conv2d runs OpenBLAS single-threaded inside its own workers.
+// A conv the plan computes with Winograd runs Kernels.winogradConv2d (column "alg"); its GEMM
+// shape and GFLOP stay those of the direct convolution, so its GF/s are "effective" and its
+// conv/sgemm ratio says how much faster than the im2col GEMM it is.
 
 import ArgumentParser
 import COpenBLAS
@@ -27,6 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed rounds per measurement (the median is reported).") var `repeat`: Int = 5
     @Option(help: "Size N of the square reference sgemm (N x N x N).") var reference: Int = 2048
     @Flag(help: "Skip the whole-network timing.") var noNetwork = false
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -41,7 +46,8 @@ struct BenchCommand: ParsableCommand {
         let compiled = Pipeline.compile(spec, options: CompileOptions(input: input), diagnostics: diagnostics)
         try Terminal.report(diagnostics)
         guard let compiled else { throw ExitCode(1) }
-        let plan = PlanPipeline.run(compiled)
+        var plan = PlanPipeline.run(compiled, skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&plan, mode: convAlgorithm)
         let rounds = `repeat`
         #if DEBUG
         Terminal.printError("warning: debug build; kernels run 100-500x slower (use swift build -c release)")
@@ -68,8 +74,8 @@ struct BenchCommand: ParsableCommand {
             network = (t, r, PeakMemory.residentBytes)
         }
 
-        var table = TextTable(["#", "layer", "kernel", "M", "N", "K", "g", "GFLOP", "conv ms", "conv GF/s", "sgemm ms", "sgemm GF/s", "ref GF/s", "conv/sgemm", "conv/ref", "<70%"],
-                              rightAligned: Set(0..<15).subtracting([1, 2]))
+        var table = TextTable(["#", "layer", "kernel", "alg", "M", "N", "K", "g", "GFLOP", "conv ms", "conv GF/s", "sgemm ms", "sgemm GF/s", "ref GF/s", "conv/sgemm", "conv/ref", "<70%"],
+                              rightAligned: Set(0..<16).subtracting([1, 2, 3]))
         var allRef: [Double] = []
         var sumConv = 0.0, sumGemm = 0.0, sumFlop = 0.0
         var below: [String] = []
@@ -97,7 +103,7 @@ struct BenchCommand: ParsableCommand {
             let vsRef = Bench.median((0..<rounds).map { (flop / tc[$0]) / (refFlop / tr[$0]) })
             let low = vsRef < 0.7
             if low { below.append(step.name) }
-            table.add([String(i), step.name, desc, String(layer.m), String(layer.n), String(layer.k), String(layer.p.groups),
+            table.add([String(i), step.name, desc, Bench.shortName(step.attributes.algorithm), String(layer.m), String(layer.n), String(layer.k), String(layer.p.groups),
                        Bench.f(flop / 1e9, 2), Bench.f(mc, 1), Bench.f(gfConv, 1), Bench.f(mg, 1), Bench.f(gfGemm, 1), Bench.f(gfRef, 1),
                        Bench.f(vsGemm, 2), Bench.f(vsRef, 2), low ? "*" : ""])
         }
@@ -129,6 +135,7 @@ private final class ConvLayer {
     let inputT: Tensor, weights: Tensor, bias: Tensor, output: Tensor, scratch: Tensor
     let relu: Bool
     let m: Int, n: Int, k: Int
+    let winograd: WinogradWeights?
 
     init(_ s: Step, capacity: Int) {
         let a = s.attributes
@@ -156,11 +163,19 @@ private final class ConvLayer {
         m = p.outChannels / p.groups
         n = oh * ow
         self.k = p.inChannels / p.groups * p.kernelH * p.kernelW
+        let w = weights, cp = p
+        winograd = a.algorithm.flatMap(WinogradTile.init).map {
+            WinogradWeights(weights: w.pointer, inChannels: cp.inChannels, outChannels: cp.outChannels, tile: $0)
+        }
     }
 
     var flop: Double { 2 * Double(m) * Double(n) * Double(k) * Double(p.groups) }
 
     func run() {
+        if let winograd {
+            return Kernels.winogradConv2d(input: window, batch: 1, weights: winograd, bias: bias.pointer, padH: p.padH, padW: p.padW,
+                                          relu: relu, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
+        }
         Kernels.conv2d(input: window, batch: 1, weights: weights.pointer, bias: bias.pointer, params: p, relu: relu,
                        output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
     }
@@ -235,6 +250,15 @@ private enum Bench {
     }
 
     static func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+    static func shortName(_ a: ConvAlgorithm?) -> String {
+        switch a {
+        case .winogradF4x3: return "wino4"
+        case .winogradF2x3: return "wino2"
+        case .gemm1x1: return "gemm1"
+        case .im2colGemm, nil: return "gemm"
+        }
+    }
 
     /// Uniform values in [-1, 1) from a xorshift generator (fast enough for gigabytes).
     static func fillRandom(_ p: UnsafeMutablePointer<Float>, count: Int, seed: UInt64) {

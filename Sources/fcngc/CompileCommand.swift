@@ -24,6 +24,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Output: text, layers, json or dot.") var emit: Emit = .text
     @Flag(help: "Show, for every crop, the coordinate maps that give its offset.") var explainCrops = false
     @Flag(help: "Show every fusion the compiler considered, and why it did or did not fuse.") var explainFusion = false
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
     @Option(help: ArgumentHelp("Print the graph (graph passes) or the plan (plan passes) on stderr after PASS; repeat it, or give 'all'.",
                                valueName: "PASS")) var printAfter: [String] = []
@@ -49,9 +50,11 @@ struct CompileCommand: ParsableCommand {
         if explainCrops {
             return try Output.write(CropExplanation.all(c.graph).map(\.text).joined(separator: "\n\n") + "\n", to: output)
         }
-        let plan = PlanPipeline.run(c) { pass, plan in
+        var plan = PlanPipeline.run(c, skipping: [ConvAlgorithmPass.name]) { pass, plan in
             if shouldPrint(pass) { Terminal.printError("*** after \(pass) ***\n" + PlanReport.text(plan)) }
         }
+        ConvAlgorithmPass.run(&plan, mode: convAlgorithm)
+        if shouldPrint(ConvAlgorithmPass.name) { Terminal.printError("*** after \(ConvAlgorithmPass.name) ***\n" + PlanReport.text(plan)) }
         if explainFusion { return try Output.write(PlanReport.fusionText(plan), to: output) }
         switch emit {
         case .text: try Output.write(PlanReport.text(plan), to: output)

@@ -41,6 +41,8 @@ final class ModelRunner {
     /// Largest number of bytes a run may need (checked before allocating; see MemoryCheck).
     var maxMemory = MemoryGuard.defaultLimit()
     private var reported = Set<String>()
+    /// How convolutions are computed (`--conv-algorithm`; a saved plan keeps its own).
+    var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     init(spec: String, weights: WeightChoice) {
         self.model = spec
@@ -112,7 +114,8 @@ final class ModelRunner {
         }
         let key = "\(size.h)x\(size.w)"
         if let p = plans[key] { return p }
-        let p = try Feedback.phase("compile \(model) at \(size.h)x\(size.w)") { PlanPipeline.run(try compilation(size)) }
+        var p = try Feedback.phase("compile \(model) at \(size.h)x\(size.w)") { PlanPipeline.run(try compilation(size), skipping: [ConvAlgorithmPass.name]) }
+        ConvAlgorithmPass.run(&p, mode: convAlgorithm)
         plans[key] = p
         return p
     }
@@ -132,6 +135,10 @@ final class ModelRunner {
         weights = store
         return store
     }
+
+    /// Lets the weight store go (executables keep what they use; Winograd convs keep only their
+    /// transformed weights). A later size loads the weights again.
+    func releaseWeights() { weights = nil }
 
     func executable(_ size: Pair, batch: Int, input file: String? = nil) throws -> Executable {
         let key = "\(size.h)x\(size.w)x\(batch)"

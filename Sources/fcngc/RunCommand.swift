@@ -1,5 +1,6 @@
 // `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
-//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N] [--trace FILE.json]`
+//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N] [--trace FILE.json]
+//  [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
 
 import ArgumentParser
 import Foundation
@@ -25,6 +26,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
     @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
     @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing): a slice per step, worker threads, live arena bytes.") var trace: String?
+    @Option(help: "Convolutions: auto (per shape), gemm (im2col GEMM everywhere), winograd, winograd-f2x3 (precise).")
+    var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
         if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
@@ -42,6 +45,7 @@ struct RunCommand: ParsableCommand {
         Feedback.quiet = quiet
         let runner = ModelRunner(spec: spec, weights: weightOptions.choice)
         if let m = maxMemory.flatMap(MemoryGuard.parse) { runner.maxMemory = m }
+        runner.convAlgorithm = convAlgorithm
         do {
             try checkPaths()
             if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
@@ -54,16 +58,22 @@ struct RunCommand: ParsableCommand {
     }
 
     func timed(_ body: () throws -> Tensor) rethrows -> Tensor {
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var out: Tensor!
+        func cpuMs() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+        }
         for _ in 0..<`repeat` {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuMs()
             out = try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            cpu.append(cpuMs() - c0)
         }
         if `repeat` > 1 {
-            let sorted = times.sorted()
-            Terminal.printError(String(format: "time: median %.1f ms, min %.1f ms over %d runs; peak RSS %@", sorted[sorted.count / 2], sorted[0], `repeat`, Format.bytes(PeakMemory.residentBytes)))
+            let sorted = times.sorted(), cpuMedian = cpu.sorted()[cpu.count / 2]
+            Terminal.printError(String(format: "time: median %.1f ms, min %.1f ms over %d runs; CPU time median %.1f ms; peak RSS %@", sorted[sorted.count / 2], sorted[0], `repeat`, cpuMedian, Format.bytes(PeakMemory.residentBytes)))
         }
         return out
     }
@@ -162,6 +172,7 @@ struct RunCommand: ParsableCommand {
         try NetworkInputCheck.check(input, file: file)
         // Compile, load weights and allocate before any timing starts.
         let exe = try runner.executable(Pair(input.h, input.w), batch: input.n, input: file)
+        if tensor != nil { runner.releaseWeights() }   // one size only: keep no untransformed copies
         if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
         let runOnce = { () throws -> Tensor in
             if `repeat` > 1 { return try timed { try exe.run(input) } }
@@ -171,3 +182,5 @@ struct RunCommand: ParsableCommand {
         return try runOnce()
     }
 }
+
+extension ConvAlgorithmPass.Mode: ExpressibleByArgument {}

@@ -39,6 +39,7 @@ public enum PlanReport {
         if let g = a.group, g != 1 { parts.append("g\(g)") }
         if let x = a.inputScale { parts.append("×\(x)") }
         if let v = a.factor { parts.append("×\(v)") }
+        if let alg = a.algorithm, alg.winogradTileSide != nil { parts.append(alg.rawValue) }
         return parts.joined(separator: " ")
     }
 
@@ -67,8 +68,9 @@ public enum PlanReport {
             out += "memory: activations \(Format.bytes(m.arenaBytes)) in \(plan.slots.count) slots (peak live \(Format.bytes(m.peakLiveBytes)); "
             out += "no reuse: \(Format.bytes(m.noReuseBytes))), scratch \(Format.bytes(m.scratchBytes)), weights \(Format.bytes(m.weightBytes))\n"
         }
-        let fused = plan.fusion.filter(\.fused).count
-        out += "fusion: \(fused) of \(plan.fusion.count) candidates fused (see --explain-fusion); '!' = in place\n"
+        let fusion = plan.fusion.filter { $0.pass != ConvAlgorithmPass.name }
+        out += "fusion: \(fusion.filter(\.fused).count) of \(fusion.count) candidates fused (see --explain-fusion); '!' = in place\n"
+        if let algorithms = ConvAlgorithmPass.summary(plan) { out += "convolutions: \(algorithms) (reasons: --explain-fusion)\n" }
         return out
     }
 

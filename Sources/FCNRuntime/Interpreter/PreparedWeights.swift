@@ -14,6 +14,8 @@ public protocol WeightSource {
 struct PreparedWeights {
     var weight: Tensor?
     var bias: Tensor?
+    /// Winograd-transformed weights (then `weight` is not kept).
+    var winograd: WinogradWeights?
 
     static func prepare(_ step: Step, from source: WeightSource?) throws -> PreparedWeights {
         var out = PreparedWeights()
@@ -43,6 +45,10 @@ struct PreparedWeights {
                 }
                 out.weight = folded
                 out.bias = bias
+            }
+            if let tile = step.attributes.algorithm.flatMap(WinogradTile.init), let w = out.weight {
+                out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
+                out.weight = nil
             }
         case .batchnorm:
             guard let eps = step.attributes.eps else { throw RuntimeError("batch norm step '\(step.name)' has no eps") }

@@ -11,6 +11,11 @@ enum StepDispatch {
         let a = s.attributes
         switch s.kind {
         case .conv:
+            if let u = w.winograd {
+                return Kernels.winogradConv2d(input: x.window(s.inputs[0]), batch: n, weights: u, bias: w.bias.map { UnsafePointer($0.pointer) },
+                                              padH: try geometry(s).pad[0], padW: try geometry(s).pad[1], relu: a.fusedReLU, output: out,
+                                              scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+            }
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
             Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
                            params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)

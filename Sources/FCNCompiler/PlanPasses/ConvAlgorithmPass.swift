@@ -1,0 +1,128 @@
+// How each convolution is computed, chosen from its shape (runs after plan-memory, which sizes
+// the im2col scratch; this pass sizes the Winograd scratch and the transformed weights):
+//
+//   gemm-1x1       1x1, stride 1, pad 0: one GEMM on the input as it lies in memory.
+//   winograd-f4x3  3x3, stride 1, dilation 1, ungrouped, at least `minWinogradInputChannels`
+//                  input channels: 4x fewer multiplications (36 per 4x4 output tile instead of
+//                  144); the GEMMs are C_out x C_in x tiles, one per tile position.
+//   winograd-f2x3  the same, when the output is so small that F(4,3)'s 4x4 tiles would compute
+//                  more multiplications than F(2,3)'s 2x2 ones (tails), or when asked for.
+//   im2col-gemm    everything else: larger or strided kernels (fc6, conv1 of AlexNet), grouped
+//                  convs, dilated 3x3 convs (the taps are not adjacent, so the F(m,3) tiles
+//                  do not apply; im2col handles any dilation), and convs with few input channels
+//                  (conv1_1: C_in = 3 makes the transforms cost more than the GEMMs they save).
+//
+// Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
+// the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
+// GEMM, `winograd` ignores the channel threshold, `winograd-f2x3` is the precise mode (F(2,3)
+// wherever Winograd applies). Transformed weights are counted in `memory.weightBytes` (both
+// they and the 3x3 ones are alive while the executable is built; `run --tensor` then lets the
+// 3x3 ones go). In auto mode they are held to a budget (`fitBudget`).
+
+import FCNPlan
+
+public enum ConvAlgorithmPass {
+    public static let name = "conv-algorithm"
+
+    public enum Mode: String, Sendable, CaseIterable {
+        case auto, gemm, winograd
+        case winogradF2x3 = "winograd-f2x3"
+    }
+
+    /// Fewer input channels than this: Winograd does not pay (measured: conv1_1, C_in = 3).
+    public static let minWinogradInputChannels = 16
+
+    public static func run(_ plan: inout Plan) { run(&plan, mode: .auto) }
+
+    public static func run(_ plan: inout Plan, mode: Mode) {
+        let convs = plan.steps.indices.filter { plan.steps[$0].kind == .conv }
+        var choice = Dictionary(uniqueKeysWithValues: convs.map { ($0, choose(plan.steps[$0], mode: mode)) })
+        if mode == .auto { fitBudget(plan, &choice) }
+        var transformed = 0
+        for i in convs {
+            let s = plan.steps[i], (algorithm, reason) = choice[i]!
+            plan.steps[i].attributes.algorithm = algorithm
+            // Scratch by the one rule (ScratchRules via VerifyPlan.scratchFloats), now for this algorithm.
+            plan.steps[i].scratchBytes = VerifyPlan.scratchFloats(plan.steps[i]) * 4
+            if let m = tileSide(algorithm) { transformed += transformedBytes(s, m) }
+            plan.decide(name, [s.name], fused: tileSide(algorithm) != nil, "\(algorithm.rawValue): \(reason)")
+        }
+        if plan.memory != nil {
+            plan.memory!.scratchBytes = plan.steps.map(\.scratchBytes).max() ?? 0
+            plan.memory!.weightBytes += transformed
+        }
+    }
+
+    /// Transformed weights may take at most this fraction of the model's own weight bytes (both
+    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB...
+    public static let transformedWeightFraction = 1.0 / 3
+    /// ... or this many bytes, whichever is larger (small models are not held back).
+    public static let transformedWeightFloor = 64 << 20
+
+    static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
+
+    /// Over the budget, F(4,3) convs step down to F(2,3), then F(2,3) ones to im2col GEMM, those
+    /// with the most weights per output pixel (the least work per transformed byte) first.
+    static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
+        let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
+        let budget = max(Int(Double(weights) * transformedWeightFraction), transformedWeightFloor)
+        func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
+        let order = choice.keys.sorted { a, b in
+            let sa = plan.steps[a], sb = plan.steps[b]
+            let wa = Double(sa.inputs[0].shape[0] * sa.shape[0]) / Double(max(1, sa.shape[1] * sa.shape[2]))
+            let wb = Double(sb.inputs[0].shape[0] * sb.shape[0]) / Double(max(1, sb.shape[1] * sb.shape[2]))
+            return wa != wb ? wa > wb : a > b
+        }
+        let mib = "\(budget >> 20) MiB"
+        for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
+            for i in order where choice[i]!.0 == from {
+                if total() <= budget { return }
+                let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
+                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib): 1/3 of the model's weights, at least 64 MiB)")
+            }
+        }
+    }
+
+    /// "12 winograd-f4x3, 1 im2col-gemm, 4 gemm-1x1" (nil: no conv has an algorithm).
+    public static func summary(_ plan: Plan) -> String? {
+        let chosen = plan.steps.compactMap(\.attributes.algorithm)
+        if chosen.isEmpty { return nil }
+        return ConvAlgorithm.allCases.compactMap { a in
+            let n = chosen.filter { $0 == a }.count
+            return n == 0 ? nil : "\(n) \(a.rawValue)"
+        }.joined(separator: ", ")
+    }
+
+    static func tileSide(_ a: ConvAlgorithm) -> Int? { a.winogradTileSide }
+
+    static func tiles(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m }
+
+    static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
+        let a = s.attributes
+        guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
+        let k = geo.kernel, st = geo.stride, dil = geo.dilation
+        let g = a.group ?? 1, cin = s.inputs[0].shape[0]
+        if geo.isPointwise { return (.gemm1x1, "1x1 stride 1: one GEMM on the input") }
+        var why: [String] = []
+        if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
+        if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
+        if dil != [1, 1] { why.append("dilation \(dil[0])x\(dil[1]) (taps not adjacent)") }
+        if g != 1 { why.append("\(g) groups") }
+        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 undilated ungrouped convs") }
+        switch mode {
+        case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
+        case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")
+        case .auto where cin < minWinogradInputChannels:
+            return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
+        case .auto, .winograd:
+            let oh = s.shape[1], ow = s.shape[2]
+            let f4 = 36 * tiles(oh, 4) * tiles(ow, 4), f2 = 16 * tiles(oh, 2) * tiles(ow, 2)
+            if f2 < f4 {
+                return (.winogradF2x3, "\(oh)x\(ow) output: 2x2 tiles waste less than 4x4 (\(f2) vs \(f4) products per channel pair)")
+            }
+            let direct = 9 * oh * ow
+            let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
+            return (.winogradF4x3, "3x3 stride 1, \(cin) input channels: \(ratio)x fewer multiplications")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+// Winograd convolution for stride-1, dilation-1, 3x3, ungrouped convolutions (any padding, any
+// size; tiles past the output's edge read zeros and their outputs are dropped).
+//
+// Weights are transformed once (WinogradWeights, when the executable is built): U[ξ] is a
+// C_out x C_in matrix for each of the alpha² positions ξ. A run then goes over the output tiles
+// (m x m each, row-major over images, tile rows and tile columns) in chunks of T tiles:
+//   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
+//      eight tiles per SIMD8 vector (WinogradTransforms.swift);
+//   2. alpha² GEMMs through OpenBLAS: M[ξ] (C_out x T) = U[ξ] · V[ξ];
+//   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output.
+// Threads: as in conv2d, OpenBLAS runs single-threaded; each worker owns a contiguous range of
+// tiles and a slice of the scratch, and runs all three stages on its own chunks without
+// synchronising. Scratch per worker: alpha²·(C_in + C_out)·T floats plus small row buffers;
+// T is as large as the worker's slice allows (chunks evened out), so the scratch is bounded
+// by the plan, never by the image.
+
+import Dispatch
+import FCNPlan
+
+/// Transformed 3x3 weights: alpha² matrices of C_out x C_in (row-major), position-major.
+public final class WinogradWeights: @unchecked Sendable {
+    public let tile: WinogradTile
+    public let inChannels: Int
+    public let outChannels: Int
+    public let transformed: Tensor
+
+    /// Transforms weights (C_out, C_in, 3, 3): U = G g G^T, computed in Double.
+    public init(weights: UnsafePointer<Float>, inChannels: Int, outChannels: Int, tile: WinogradTile,
+                threads: Int = Kernels.threads) {
+        self.tile = tile
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        let a = tile.alpha, plane = outChannels * inChannels
+        transformed = Tensor(shape: [tile.positions, outChannels, inChannels])
+        let g = tile.g
+        let out = SendableBox(transformed.pointer), src = SendableBox(weights)
+        Kernels.parallelFor(outChannels, threads: threads) { co in
+            var gk = [Double](repeating: 0, count: a * 3)
+            for ci in 0..<inChannels {
+                let w = src.value + (co * inChannels + ci) * 9
+                // gk = G · w (alpha x 3), then U = gk · G^T (alpha x alpha).
+                for i in 0..<a {
+                    for c in 0..<3 {
+                        gk[i * 3 + c] = g[i][0] * Double(w[c]) + g[i][1] * Double(w[3 + c]) + g[i][2] * Double(w[6 + c])
+                    }
+                }
+                for i in 0..<a {
+                    for j in 0..<a {
+                        let u = gk[i * 3] * g[j][0] + gk[i * 3 + 1] * g[j][1] + gk[i * 3 + 2] * g[j][2]
+                        out.value[(i * a + j) * plane + co * inChannels + ci] = Float(u)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes the transformed weights take.
+    public var bytes: Int { transformed.count * MemoryLayout<Float>.stride }
+}
+
+extension Kernels {
+    /// Floats of scratch one worker needs for chunks of `tiles` tiles.
+    public static func winogradScratchFloats(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) -> Int {
+        let l = WinogradLayout(tile: tile, inChannels: inChannels, outChannels: outChannels, tiles: tiles)
+        return l.total
+    }
+
+    /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad) + bias, then ReLU if `relu`.
+    /// `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats; more gives larger chunks.
+    public static func winogradConv2d(
+        input: InputWindow, batch: Int, weights u: WinogradWeights, bias: UnsafePointer<Float>?,
+        padH: Int, padW: Int, relu: Bool, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads
+    ) {
+        precondition(input.channels == u.inChannels, "winograd input has \(input.channels) channels, expected \(u.inChannels)")
+        let m = u.tile.m
+        let oh = input.height + 2 * padH - 2, ow = input.width + 2 * padW - 2
+        if oh <= 0 || ow <= 0 || batch <= 0 { return }
+        applyBLASThreads(1)
+        let geo = WinogradGeometry(input: input, padH: padH, padW: padW, outHeight: oh, outWidth: ow,
+                                   tilesY: (oh + m - 1) / m, tilesX: (ow + m - 1) / m, m: m)
+        let total = batch * geo.tilesY * geo.tilesX
+        let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
+        precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
+        let workers = max(1, min(threads, total, scratchCapacity / minimum))
+        let slice = scratchCapacity / workers
+        let scratchBox = SendableBox(scratch), outBox = SendableBox(output), biasBox = SendableBox(bias)
+        let body: (Int) -> Void = { w in
+            let lo = total * w / workers, hi = total * (w + 1) / workers
+            if hi <= lo { return }
+            var fit = 1
+            while fit < hi - lo, winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
+                                                        tiles: fit * 2) <= slice { fit *= 2 }
+            var step = fit
+            while step > 1 {
+                step /= 2
+                if fit + step <= hi - lo, winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
+                                                                tiles: fit + step) <= slice { fit += step }
+            }
+            let chunks = (hi - lo + fit - 1) / fit
+            let layout = WinogradLayout(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
+                                        tiles: (hi - lo + chunks - 1) / chunks)
+            let buffers = WinogradBuffers(layout: layout, base: scratchBox.value + w * slice)
+            for c in 0..<chunks {
+                let a = lo + (hi - lo) * c / chunks, b = lo + (hi - lo) * (c + 1) / chunks
+                winogradChunk(geo, u, tiles: a..<b, buffers, bias: biasBox.value, relu: relu, output: outBox.value)
+            }
+        }
+        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+    }
+}
+
+/// Where the tiles are: the input window, padding, output size and tile grid.
+struct WinogradGeometry {
+    var input: InputWindow
+    var padH: Int, padW: Int
+    var outHeight: Int, outWidth: Int
+    var tilesY: Int, tilesX: Int
+    var m: Int
+
+    /// Calls body(image, tile row, first tile column, tiles, offset in the chunk) for each run of
+    /// tiles of one tile row inside the linear tile range.
+    @inline(__always)
+    func segments(_ tiles: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
+        var i = tiles.lowerBound
+        while i < tiles.upperBound {
+            let n = i / (tilesY * tilesX), r = i % (tilesY * tilesX)
+            let ty = r / tilesX, tx = r % tilesX
+            let len = min(tilesX - tx, tiles.upperBound - i)
+            body(n, ty, tx, len, i - tiles.lowerBound)
+            i += len
+        }
+    }
+}
+
+/// Per-worker scratch layout for chunks of up to `tiles` tiles.
+struct WinogradLayout {
+    let tile: WinogradTile
+    let tiles: Int
+    /// Row stride of the phase buffers (input rows, output rows): tiles + 16, rounded to 16.
+    let phaseStride: Int
+    let v: Int, mOffset: Int, p: Int, o: Int, tmp: Int, total: Int
+
+    init(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) {
+        func round(_ x: Int) -> Int { (x + 15) / 16 * 16 }
+        self.tile = tile
+        self.tiles = tiles
+        phaseStride = round(tiles + 16)
+        v = 0
+        mOffset = round(tile.positions * inChannels * tiles)
+        p = mOffset + round(tile.positions * outChannels * tiles + 16)
+        o = p + tile.alpha * tile.m * phaseStride
+        tmp = o + tile.m * tile.m * phaseStride
+        total = tmp + 64 * 8 + 16   // + 16: the base is aligned up to 64 bytes
+    }
+}
+
+struct WinogradBuffers {
+    let layout: WinogradLayout
+    let v: UnsafeMutablePointer<Float>
+    let m: UnsafeMutablePointer<Float>
+    let p: UnsafeMutablePointer<Float>
+    let o: UnsafeMutablePointer<Float>
+    let tmp: UnsafeMutablePointer<Lanes>
+
+    init(layout: WinogradLayout, base unaligned: UnsafeMutablePointer<Float>) {
+        self.layout = layout
+        let base = UnsafeMutableRawPointer(unaligned).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
+        v = base + layout.v
+        m = base + layout.mOffset
+        p = base + layout.p
+        o = base + layout.o
+        tmp = UnsafeMutableRawPointer(base + layout.tmp).bindMemory(to: Lanes.self, capacity: 64)
+    }
+}
+
+extension WinogradTile {
+    /// The tile a plan's algorithm asks for (nil: not Winograd).
+    public init?(_ algorithm: ConvAlgorithm) {
+        switch algorithm {
+        case .winogradF2x3: self = .f2x3
+        case .winogradF4x3: self = .f4x3
+        case .im2colGemm, .gemm1x1: return nil
+        }
+    }
+}

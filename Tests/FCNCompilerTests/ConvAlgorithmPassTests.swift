@@ -1,0 +1,115 @@
+// The conv-algorithm pass, before and after: which convolution gets which algorithm and why,
+// the --conv-algorithm modes, scratch and weight accounting, the transformed-weight budget.
+
+import XCTest
+import FCNSpec
+@testable import FCNCompiler
+import FCNPlan
+
+final class ConvAlgorithmPassTests: XCTestCase {
+    static let spec = """
+    name: algos
+    input: {channels: 3}
+    graph:
+      - {conv: first, out: 16, kernel: 3, pad: 1}
+      - {conv: wide, out: 24, kernel: 3, pad: 1}
+      - {conv: strided, out: 16, kernel: 3, stride: 2}
+      - {conv: dilated, out: 16, kernel: 3, dilation: 2, pad: 2}
+      - {conv: grouped, out: 16, kernel: 3, group: 2, pad: 1}
+      - {conv: five, out: 16, kernel: 5, pad: 2}
+      - {conv: point, out: 16, kernel: 1}
+    """
+
+    /// The plan with every pass but this one (what the pass sees).
+    func before(_ input: Pair = Pair(21, 30)) throws -> Plan {
+        PlanPipeline.run(try PlanFixtures.compile(yaml: Self.spec, input: input), skipping: [ConvAlgorithmPass.name])
+    }
+
+    func algorithms(_ p: Plan) -> [String: ConvAlgorithm] {
+        Dictionary(uniqueKeysWithValues: p.steps.compactMap { s in s.attributes.algorithm.map { (s.name, $0) } })
+    }
+
+    func reason(_ p: Plan, _ layer: String) -> String {
+        p.fusion.first { $0.pass == ConvAlgorithmPass.name && $0.layers == [layer] }?.reason ?? "(none)"
+    }
+
+    func testChoosesPerShapeAndRecordsWhy() throws {
+        var p = try before()
+        XCTAssertTrue(algorithms(p).isEmpty, "no algorithm before the pass")
+        let gemmScratch = p.memory!.scratchBytes
+        ConvAlgorithmPass.run(&p)
+        XCTAssertEqual(algorithms(p), ["first": .im2colGemm, "wide": .winogradF4x3, "strided": .im2colGemm, "dilated": .im2colGemm,
+                                       "grouped": .im2colGemm, "five": .im2colGemm, "point": .gemm1x1])
+        XCTAssertTrue(reason(p, "first").contains("3 input channels"), reason(p, "first"))
+        XCTAssertTrue(reason(p, "wide").hasPrefix("winograd-f4x3: 3x3 stride 1, 16 input channels"), reason(p, "wide"))
+        XCTAssertTrue(reason(p, "strided").contains("stride 2x2"), reason(p, "strided"))
+        XCTAssertTrue(reason(p, "dilated").contains("dilation 2x2"), reason(p, "dilated"))
+        XCTAssertTrue(reason(p, "grouped").contains("2 groups"), reason(p, "grouped"))
+        XCTAssertTrue(reason(p, "five").contains("5x5 kernel"), reason(p, "five"))
+        XCTAssertEqual(p.fusion.filter { $0.pass == ConvAlgorithmPass.name }.map(\.fused), [false, true, false, false, false, false, false])
+        // The Winograd conv has its own scratch (alpha² (C_in + C_out) floats per tile, 6x8 tiles) and transformed weights.
+        let wide = p.steps.first { $0.name == "wide" }!
+        XCTAssertEqual(wide.scratchBytes, 4 * ScratchRules.winogradFloats(m: 4, inChannels: 16, outChannels: 24, outHeight: 21, outWidth: 30))
+        XCTAssertGreaterThan(wide.scratchBytes, 36 * 40 * 48 * 4)
+        XCTAssertEqual(p.memory!.scratchBytes, p.steps.map(\.scratchBytes).max())
+        XCTAssertLessThan(p.memory!.scratchBytes, gemmScratch, "wide's im2col tile was the largest scratch; its Winograd chunk is smaller")
+        XCTAssertTrue(VerifyPlan.problems(p).isEmpty)
+        XCTAssertTrue(PlanReport.text(p).contains("k3 p1 winograd-f4x3"))
+        XCTAssertTrue(PlanReport.text(p).contains("convolutions: 5 im2col-gemm, 1 gemm-1x1, 1 winograd-f4x3"))
+    }
+
+    func testWeightBytesCountTheTransformedWeights() throws {
+        var p = try before()
+        let w = p.memory!.weightBytes
+        ConvAlgorithmPass.run(&p)
+        XCTAssertEqual(p.memory!.weightBytes, w + 36 * 16 * 24 * 4)
+    }
+
+    func testModes() throws {
+        var gemm = try before()
+        ConvAlgorithmPass.run(&gemm, mode: .gemm)
+        XCTAssertEqual(algorithms(gemm)["wide"], .im2colGemm)
+        XCTAssertEqual(reason(gemm, "wide"), "im2col-gemm: --conv-algorithm gemm")
+        XCTAssertEqual(algorithms(gemm)["point"], .gemm1x1)
+        let before = try self.before()
+        XCTAssertEqual(gemm.memory, before.memory, "gemm mode changes nothing the memory plan sized")
+
+        var forced = try self.before()
+        ConvAlgorithmPass.run(&forced, mode: .winograd)
+        XCTAssertEqual(algorithms(forced)["first"], .winogradF4x3, "winograd ignores the channel threshold")
+        XCTAssertEqual(algorithms(forced)["dilated"], .im2colGemm, "but not the shape rules")
+
+        var precise = try self.before()
+        ConvAlgorithmPass.run(&precise, mode: .winogradF2x3)
+        XCTAssertEqual(algorithms(precise)["wide"], .winogradF2x3)
+        XCTAssertEqual(algorithms(precise)["first"], .winogradF2x3)
+    }
+
+    func testTinyOutputsTakeTwoByTwoTiles() throws {
+        let yaml = "name: tiny\ninput: {channels: 16}\ngraph:\n  - {conv: wide, out: 8, kernel: 3, pad: 1}\n"
+        var p = PlanPipeline.run(try PlanFixtures.compile(yaml: yaml, input: Pair(2, 8)), skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&p)
+        XCTAssertEqual(algorithms(p)["wide"], .winogradF2x3, reason(p, "wide"))
+        XCTAssertTrue(reason(p, "wide").contains("2x8 output: 2x2 tiles waste less than 4x4"), reason(p, "wide"))
+    }
+
+    func testBudgetStepsDownTheConvsWithTheMostWeightsPerPixelFirst() throws {
+        // FCN-8s at 500x500: all F(4,3) would take 224 MiB, over a third of its 513 MiB of weights.
+        var p = PlanPipeline.run(try PlanFixtures.compile("fcn8s"), skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&p)
+        let a = algorithms(p)
+        XCTAssertEqual(["conv5_1", "conv5_2", "conv5_3"].map { a[$0] }, [.winogradF2x3, .winogradF2x3, .winogradF2x3])
+        XCTAssertEqual(["conv1_2", "conv3_3", "conv4_3"].map { a[$0] }, [.winogradF4x3, .winogradF4x3, .winogradF4x3])
+        XCTAssertEqual(a["conv1_1"], .im2colGemm)
+        XCTAssertEqual(a["fc6"], .im2colGemm)
+        XCTAssertTrue(reason(p, "conv5_1").contains("budget"), reason(p, "conv5_1"))
+        let transformed = p.steps.filter { $0.attributes.algorithm == .winogradF4x3 || $0.attributes.algorithm == .winogradF2x3 }
+            .reduce(0) { acc, s in acc + ConvAlgorithmPass.transformedBytes(s, s.attributes.algorithm == .winogradF4x3 ? 4 : 2) }
+        let weights = p.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
+        XCTAssertLessThanOrEqual(Double(transformed), Double(weights) / 3)
+        // Forcing Winograd ignores the budget.
+        var forced = PlanPipeline.run(try PlanFixtures.compile("fcn8s"), skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&forced, mode: .winograd)
+        XCTAssertEqual(algorithms(forced)["conv5_1"], .winogradF4x3)
+    }
+}
