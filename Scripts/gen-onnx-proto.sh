@@ -14,43 +14,4 @@
 #                           else https://github.com/apple/swift-protobuf.git)
 #   PLUGIN_DIR              where to keep the plugin build (default /tmp/fcngc-protoc-gen-swift)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-version="${SWIFT_PROTOBUF_VERSION:-1.39.0}"
-plugin_dir="${PLUGIN_DIR:-/tmp/fcngc-protoc-gen-swift}"
-if [ -z "${SWIFT_PROTOBUF_REPO:-}" ]; then
-    if [ -d /opt/swift-packages/apple/swift-protobuf.git ]; then
-        SWIFT_PROTOBUF_REPO=/opt/swift-packages/apple/swift-protobuf.git
-    else
-        SWIFT_PROTOBUF_REPO=https://github.com/apple/swift-protobuf.git
-    fi
-fi
-
-command -v protoc >/dev/null || { echo "gen-onnx-proto: protoc not found (apt-get install protobuf-compiler)" >&2; exit 1; }
-
-plugin="${PROTOC_GEN_SWIFT:-}"
-if [ -z "$plugin" ]; then
-    src="$plugin_dir/swift-protobuf-$version"
-    if [ ! -d "$src" ]; then
-        echo "gen-onnx-proto: cloning swift-protobuf $version from $SWIFT_PROTOBUF_REPO"
-        mkdir -p "$plugin_dir"
-        git clone -q --branch "$version" --depth 1 "$SWIFT_PROTOBUF_REPO" "$src" 2>/dev/null \
-            || { git clone -q "$SWIFT_PROTOBUF_REPO" "$src" && git -C "$src" checkout -q "$version"; }
-    fi
-    plugin="$src/.build/release/protoc-gen-swift"
-    if [ ! -x "$plugin" ]; then
-        echo "gen-onnx-proto: building protoc-gen-swift (release; this takes a while)"
-        (cd "$src" && swift build -c release --product protoc-gen-swift)
-    fi
-fi
-echo "gen-onnx-proto: $(protoc --version), $("$plugin" --version 2>/dev/null || echo "$plugin")"
-
-out=Sources/FCNONNX/Generated
-mkdir -p "$out"
-protoc --plugin=protoc-gen-swift="$plugin" \
-       --proto_path=Sources/FCNONNX/Proto \
-       --swift_out="$out" \
-       --swift_opt=Visibility=Public \
-       --swift_opt=FileNaming=DropPath \
-       onnx-subset.proto
-echo "gen-onnx-proto: wrote $out/onnx-subset.pb.swift"
+exec bash "$(dirname "$0")/Tools/gen-swift-proto.sh" gen-onnx-proto FCNONNX onnx-subset.proto
