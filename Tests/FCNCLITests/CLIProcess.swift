@@ -59,3 +59,25 @@ enum CLIProcess {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
     }
 }
+
+/// What every CLI test class needs: fcngc as a process, a scratch directory removed after the
+/// test, and a spec file written into it.
+extension XCTestCase {
+    @discardableResult
+    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
+        try CLIProcess.run(args, file: file, line: line)
+    }
+
+    func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
+        return d
+    }
+
+    func spec(_ dir: URL, _ name: String, _ text: String) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}

@@ -12,17 +12,7 @@ final class CLITests: XCTestCase {
 
     typealias Result = CLIProcess.Result
 
-    @discardableResult
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
     /// A missing binary is an error saying how to build it, not a skip that would pass CI.
     func testMissingBinaryFailsInsteadOfSkipping() throws {

@@ -13,23 +13,8 @@ final class FirstHourTests: XCTestCase {
     static let models = CLITests.root.appendingPathComponent("Models").path
     static let slim = CLITests.root.appendingPathComponent("Tests/FCNRuntimeTests/Fixtures/slim").path
 
-    @discardableResult
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-first-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
-    func spec(_ dir: URL, _ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
 
     // MARK: 7. Outputs and --version
 

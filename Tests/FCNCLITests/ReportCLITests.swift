@@ -10,17 +10,7 @@ import FCNRuntime
 final class ReportCLITests: XCTestCase {
     typealias Facts = [String: Any]
 
-    @discardableResult
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
     /// What the page checker found (it fails the test, not skips it, when .venv is missing).
     func check(_ page: URL, file: StaticString = #filePath, line: UInt = #line) throws -> Facts {

@@ -8,17 +8,7 @@ import FCNRuntime
 final class RobustnessCLITests: XCTestCase {
     let tiny = CLITests.tiny
 
-    @discardableResult
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-robust-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
     func image(_ dir: URL, _ name: String = "img.png", size: Int = 24) throws -> URL {
         let url = dir.appendingPathComponent(name)

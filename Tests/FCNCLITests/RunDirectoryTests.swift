@@ -19,12 +19,6 @@ final class RunDirectoryTests: XCTestCase {
           - {crop: out, like: input}
         """
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-rundir-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
     func image(_ w: Int, _ h: Int) -> RGBImage {
         RGBImage(width: w, height: h, pixels: (0..<(w * h * 3)).map { UInt8(($0 * 11) % 256) })

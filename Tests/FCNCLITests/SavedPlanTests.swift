@@ -8,9 +8,6 @@ import FCNRuntime
 import FCNPlan
 
 final class SavedPlanTests: XCTestCase {
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
     func testSavedPlanRunsExactlyAsTheSpec() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-plan-\(UUID().uuidString)")

@@ -9,23 +9,8 @@ import FCNRuntime
 final class WeightsFromTests: XCTestCase {
     static let slim = FirstHourTests.slim
 
-    @discardableResult
-    func fcngc(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
-        try CLIProcess.run(args, file: file, line: line)
-    }
 
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("fcngc-from-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
 
-    func spec(_ dir: URL, _ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
 
     func scores(_ spec: String, _ weights: String, _ input: String, _ dir: URL, _ tag: String) throws -> [Float] {
         let out = dir.appendingPathComponent("\(tag).npy").path
