@@ -6,9 +6,9 @@
 // (m x m each, row-major over images, tile rows and tile columns) in chunks of T tiles:
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
 //      eight tiles per SIMD8 vector (WinogradTransforms.swift);
-//   2. alpha² GEMMs through OpenBLAS: M[ξ] (C_out x T) = U[ξ] · V[ξ];
+//   2. alpha² GEMMs on fcngc's own kernel (Gemm.swift), U[ξ] packed once: M[ξ] (C_out x T) = U[ξ] · V[ξ];
 //   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output.
-// Threads: as in conv2d, OpenBLAS runs single-threaded; each worker owns a contiguous range of
+// Threads: as in conv2d, each GEMM is single-threaded; each worker owns a contiguous range of
 // tiles and a slice of the scratch, and runs all three stages on its own chunks without
 // synchronising. Scratch per worker: alpha²·(C_in + C_out)·T floats plus small row buffers;
 // T is as large as the worker's slice allows (chunks evened out), so the scratch is bounded
@@ -17,21 +17,27 @@
 import Dispatch
 import FCNPlan
 
-/// Transformed 3x3 weights: alpha² matrices of C_out x C_in (row-major), position-major.
+/// Transformed 3x3 weights: alpha² matrices of C_out x C_in, each packed for fcngc's GEMM
+/// (PackedGemmOperand, under the micro-kernel in use when they were made), position-major.
 public final class WinogradWeights: @unchecked Sendable {
     public let tile: WinogradTile
     public let inChannels: Int
     public let outChannels: Int
-    public let transformed: Tensor
+    /// The GEMM micro-kernel the matrices are packed for.
+    public let kernel: GemmKernel
+    /// alpha² packed matrices of `packedFloats` floats each.
+    let packed: Tensor
+    let packedFloats: Int
 
-    /// Transforms weights (C_out, C_in, 3, 3): U = G g G^T, computed in Double.
+    /// Transforms weights (C_out, C_in, 3, 3): U = G g G^T, computed in Double, then packed.
     public init(weights: UnsafePointer<Float>, inChannels: Int, outChannels: Int, tile: WinogradTile,
                 threads: Int = Kernels.threads) {
         self.tile = tile
         self.inChannels = inChannels
         self.outChannels = outChannels
+        kernel = GemmKernel.current
         let a = tile.alpha, plane = outChannels * inChannels
-        transformed = Tensor(shape: [tile.positions, outChannels, inChannels])
+        let transformed = Tensor(shape: [tile.positions, outChannels, inChannels])
         let g = tile.g
         let out = SendableBox(transformed.pointer), src = SendableBox(weights)
         Kernels.parallelFor(outChannels, threads: threads) { co in
@@ -52,10 +58,36 @@ public final class WinogradWeights: @unchecked Sendable {
                 }
             }
         }
+        packedFloats = PackedGemmOperand.floats(rows: outChannels, depth: inChannels)
+        packed = Tensor(shape: [tile.positions, packedFloats])
+        let dst = SendableBox(packed.pointer), floats = packedFloats
+        Kernels.parallelFor(tile.positions, threads: threads) { xi in
+            _ = PackedGemmOperand(packing: out.value + xi * plane, rows: outChannels, depth: inChannels, ld: inChannels,
+                                  into: dst.value + xi * floats)
+        }
+    }
+
+    /// U[ξ] as a packed GEMM operand.
+    func matrix(_ xi: Int) -> PackedGemmOperand {
+        PackedGemmOperand(rows: outChannels, depth: inChannels, pointer: packed.pointer + xi * packedFloats)
+    }
+
+    /// The transformed weights unpacked: (alpha², C_out, C_in), for inspection and tests.
+    public var transformed: Tensor {
+        let t = Tensor(shape: [tile.positions, outChannels, inChannels])
+        for xi in 0..<tile.positions {
+            let src = packed.pointer + xi * packedFloats, dst = t.pointer + xi * outChannels * inChannels
+            for co in 0..<outChannels {
+                for ci in 0..<inChannels {
+                    dst[co * inChannels + ci] = src[PackedGemmOperand.index(rows: outChannels, depth: inChannels, row: co, column: ci)]
+                }
+            }
+        }
+        return t
     }
 
     /// Bytes the transformed weights take.
-    public var bytes: Int { transformed.count * MemoryLayout<Float>.stride }
+    public var bytes: Int { packed.count * MemoryLayout<Float>.stride }
 }
 
 extension Kernels {
@@ -73,6 +105,7 @@ extension Kernels {
         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
         precondition(input.channels == u.inChannels, "winograd input has \(input.channels) channels, expected \(u.inChannels)")
+        precondition(u.kernel == GemmKernel.current, "winograd weights packed for \(u.kernel.name), GEMM now \(GemmKernel.current.name)")
         let m = u.tile.m
         let oh = input.height + 2 * padH - 2, ow = input.width + 2 * padW - 2
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
