@@ -97,13 +97,20 @@ size_t fcn_gemm_packed_a_index(long m, long k, long row, long col) {
 static void pack_a_block(long mc, long kc, const float *a, long lda, int mr, float *out) {
     for (long i = 0; i < mc; i += mr) {
         long rows = mc - i < mr ? mc - i : mr;
-        for (long r = 0; r < rows; ++r) {
-            const float *src = a + (i + r) * lda;
-            float *dst = out + r;
-            for (long k = 0; k < kc; ++k) dst[k * mr] = src[k];
+        const float *src = a + i * lda;
+        if (rows == 8 && mr == 8) {
+            // Eight sequential row streams, one contiguous 8-float write per k.
+            const float *r0 = src, *r1 = src + lda, *r2 = src + 2 * lda, *r3 = src + 3 * lda;
+            const float *r4 = src + 4 * lda, *r5 = src + 5 * lda, *r6 = src + 6 * lda, *r7 = src + 7 * lda;
+            for (long k = 0; k < kc; ++k) {
+                float *d = out + k * 8;
+                d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k];
+                d[4] = r4[k]; d[5] = r5[k]; d[6] = r6[k]; d[7] = r7[k];
+            }
+        } else {
+            for (long k = 0; k < kc; ++k)
+                for (long r = 0; r < mr; ++r) out[k * mr + r] = r < rows ? src[r * lda + k] : 0.0f;
         }
-        for (long r = rows; r < mr; ++r)
-            for (long k = 0; k < kc; ++k) out[k * mr + r] = 0;
         out += kc * mr;
     }
 }
@@ -112,12 +119,25 @@ void fcn_gemm_pack_a(long m, long k, const float *a, long lda, float *packed) {
     pack_a(&shapes[fcn_gemm_isa()], m, k, a, lda, packed);
 }
 
-static void pack_a(const struct fcn_kernel_shape *s, long m, long k, const float *a, long lda, float *packed) {
+static void pack_a_rows(const struct fcn_kernel_shape *s, long m, long k, long row0, long rows,
+                        const float *a, long lda, float *packed) {
     long mpad = round_up(m, s->mr);
     for (long pc = 0; pc < k; pc += KC) {
         long kc = k - pc < KC ? k - pc : KC;
-        pack_a_block(m, kc, a + pc, lda, s->mr, packed + pc * mpad);
+        pack_a_block(rows, kc, a + pc, lda, s->mr, packed + pc * mpad + row0 * kc);
     }
+}
+
+static void pack_a(const struct fcn_kernel_shape *s, long m, long k, const float *a, long lda, float *packed) {
+    pack_a_rows(s, m, k, 0, m, a, lda, packed);
+}
+
+long fcn_gemm_pack_rows_unit(void) { return shapes[fcn_gemm_isa()].mr; }
+
+void fcn_gemm_pack_a_rows(long m, long k, long row0, long rows, const float *a, long lda, float *packed) {
+    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
+    if (row0 % s->mr != 0 || row0 < 0 || rows < 0 || row0 + rows > m) abort();
+    pack_a_rows(s, m, k, row0, rows, a, lda, packed);
 }
 
 /// Columns [0, nc) x depth [0, kc) of B into nr-column panels: out[panel][k][j], zero past nc.

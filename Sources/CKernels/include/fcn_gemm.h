@@ -30,6 +30,11 @@ size_t fcn_gemm_packed_a_floats(long m, long k);
 size_t fcn_gemm_packed_a_index(long m, long k, long row, long col);
 /// Packs A (m x k, row stride lda) for fcn_sgemm_packed.
 void fcn_gemm_pack_a(long m, long k, const float *a, long lda, float *packed);
+/// Rows of A (micro-kernel panels) packed together: a multiple of the micro-kernel's height.
+long fcn_gemm_pack_rows_unit(void);
+/// Packs rows [row0, row0 + rows) of an m x k operand (row0 a multiple of fcn_gemm_pack_rows_unit();
+/// `a` points at row row0) into its place in `packed`, so an operand can be packed piece by piece.
+void fcn_gemm_pack_a_rows(long m, long k, long row0, long rows, const float *a, long lda, float *packed);
 
 /// C (m x n, row stride ldc) = A (m x k) * B (k x n) (+ C when accumulate != 0).
 void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,

@@ -68,6 +68,16 @@ public struct PackedGemmOperand: @unchecked Sendable {
         fcn_gemm_packed_a_index(rows, depth, row, column)
     }
 
+    /// Rows packed together by `pack(rows:…)`: a multiple of the micro-kernel's height.
+    public static var rowUnit: Int { fcn_gemm_pack_rows_unit() }
+
+    /// Packs rows [row0, row0 + count) of a rows x depth operand (`source` points at row row0,
+    /// row0 a multiple of `rowUnit`) into their place in `destination`.
+    public static func pack(rows: Int, depth: Int, row0: Int, count: Int, source: UnsafePointer<Float>, ld: Int,
+                            into destination: UnsafeMutablePointer<Float>) {
+        fcn_gemm_pack_a_rows(rows, depth, row0, count, source, ld, destination)
+    }
+
     /// Packs `source` (rows x depth, row stride `ld`) into `destination` (`floats(rows:depth:)` floats).
     public init(packing source: UnsafePointer<Float>, rows: Int, depth: Int, ld: Int, into destination: UnsafeMutablePointer<Float>) {
         fcn_gemm_pack_a(rows, depth, source, ld, destination)

@@ -15,6 +15,9 @@
 // by the plan, never by the image.
 
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import FCNPlan
 
 /// Transformed 3x3 weights: alpha² matrices of C_out x C_in, each packed for fcngc's GEMM
@@ -29,41 +32,47 @@ public final class WinogradWeights: @unchecked Sendable {
     let packed: Tensor
     let packedFloats: Int
 
-    /// Transforms weights (C_out, C_in, 3, 3): U = G g G^T, computed in Double, then packed.
+    /// Transforms weights (C_out, C_in, 3, 3): U = G g G^T, computed in Double, then packed,
+    /// a block of output channels at a time (only one block unpacked per worker at once).
     public init(weights: UnsafePointer<Float>, inChannels: Int, outChannels: Int, tile: WinogradTile,
                 threads: Int = Kernels.threads) {
         self.tile = tile
         self.inChannels = inChannels
         self.outChannels = outChannels
         kernel = GemmKernel.current
-        let a = tile.alpha, plane = outChannels * inChannels
-        let transformed = Tensor(shape: [tile.positions, outChannels, inChannels])
-        let g = tile.g
-        let out = SendableBox(transformed.pointer), src = SendableBox(weights)
-        Kernels.parallelFor(outChannels, threads: threads) { co in
+        packedFloats = PackedGemmOperand.floats(rows: outChannels, depth: inChannels)
+        packed = Tensor(shape: [tile.positions, packedFloats])
+        let a = tile.alpha, positions = tile.positions, g = tile.g
+        let blockRows = PackedGemmOperand.rowUnit * max(1, 32 / PackedGemmOperand.rowUnit)
+        let blocks = (outChannels + blockRows - 1) / blockRows
+        let dst = SendableBox(packed.pointer), src = SendableBox(weights), floats = packedFloats
+        Kernels.parallelFor(blocks, threads: threads) { block in
+            let co0 = block * blockRows, rows = min(blockRows, outChannels - co0)
+            let plane = rows * inChannels
+            let u = UnsafeMutablePointer<Float>.allocate(capacity: positions * plane)
+            defer { u.deallocate() }
             var gk = [Double](repeating: 0, count: a * 3)
-            for ci in 0..<inChannels {
-                let w = src.value + (co * inChannels + ci) * 9
-                // gk = G · w (alpha x 3), then U = gk · G^T (alpha x alpha).
-                for i in 0..<a {
-                    for c in 0..<3 {
-                        gk[i * 3 + c] = g[i][0] * Double(w[c]) + g[i][1] * Double(w[3 + c]) + g[i][2] * Double(w[6 + c])
+            for r in 0..<rows {
+                for ci in 0..<inChannels {
+                    let w = src.value + ((co0 + r) * inChannels + ci) * 9
+                    // gk = G · w (alpha x 3), then U = gk · G^T (alpha x alpha).
+                    for i in 0..<a {
+                        for c in 0..<3 {
+                            gk[i * 3 + c] = g[i][0] * Double(w[c]) + g[i][1] * Double(w[3 + c]) + g[i][2] * Double(w[6 + c])
+                        }
                     }
-                }
-                for i in 0..<a {
-                    for j in 0..<a {
-                        let u = gk[i * 3] * g[j][0] + gk[i * 3 + 1] * g[j][1] + gk[i * 3 + 2] * g[j][2]
-                        out.value[(i * a + j) * plane + co * inChannels + ci] = Float(u)
+                    for i in 0..<a {
+                        for j in 0..<a {
+                            let v = gk[i * 3] * g[j][0] + gk[i * 3 + 1] * g[j][1] + gk[i * 3 + 2] * g[j][2]
+                            u[(i * a + j) * plane + r * inChannels + ci] = Float(v)
+                        }
                     }
                 }
             }
-        }
-        packedFloats = PackedGemmOperand.floats(rows: outChannels, depth: inChannels)
-        packed = Tensor(shape: [tile.positions, packedFloats])
-        let dst = SendableBox(packed.pointer), floats = packedFloats
-        Kernels.parallelFor(tile.positions, threads: threads) { xi in
-            _ = PackedGemmOperand(packing: out.value + xi * plane, rows: outChannels, depth: inChannels, ld: inChannels,
-                                  into: dst.value + xi * floats)
+            for xi in 0..<positions {
+                PackedGemmOperand.pack(rows: outChannels, depth: inChannels, row0: co0, count: rows,
+                                       source: u + xi * plane, ld: inChannels, into: dst.value + xi * floats)
+            }
         }
     }
 
@@ -130,17 +139,34 @@ extension Kernels {
                 if fit + step <= hi - lo, winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
                                                                 tiles: fit + step) <= slice { fit += step }
             }
-            let chunks = (hi - lo + fit - 1) / fit
-            let layout = WinogradLayout(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
-                                        tiles: (hi - lo + chunks - 1) / chunks)
+            let size = winogradChunkTiles(u, fit: fit)
+            let layout = WinogradLayout(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: size)
             let buffers = WinogradBuffers(layout: layout, base: scratchBox.value + w * slice)
-            for c in 0..<chunks {
-                let a = lo + (hi - lo) * c / chunks, b = lo + (hi - lo) * (c + 1) / chunks
+            var a = lo
+            while a < hi {
+                let b = min(hi, a + size)
                 winogradChunk(geo, u, tiles: a..<b, buffers, bias: biasBox.value, relu: relu, output: outBox.value)
+                a = b
             }
         }
         if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
     }
+}
+
+extension Kernels {
+    /// Tiles per chunk: whole GEMM panels (32 columns) and, where the scratch allows more, only
+    /// as many as keep a chunk's transformed inputs and products near the L2 cache
+    /// (`winogradChunkBytes`), but at least 32, and never more than `fit`.
+    static func winogradChunkTiles(_ u: WinogradWeights, fit: Int) -> Int {
+        let perTile = u.tile.positions * (u.inChannels + u.outChannels) * MemoryLayout<Float>.stride
+        let target = max(32, winogradChunkBytes / perTile / 32 * 32)
+        return max(1, min(fit, target))
+    }
+
+    static let winogradChunkBytes: Int = {
+        if let v = getenv("FCNGC_WINOGRAD_CHUNK_KB"), let kb = Int(String(cString: v)) { return kb * 1024 }
+        return 1536 * 1024
+    }()
 }
 
 /// Where the tiles are: the input window, padding, output size and tile grid.
