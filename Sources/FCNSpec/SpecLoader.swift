@@ -1,7 +1,8 @@
 // Turns a model file (and the backbone it names) into a ModelSpec.
 //
-// Model file keys: name, extends, input, classes, backbone, head, graph, output.
-// Backbone file keys: name, defaults, layers. Docs/SpecLanguage.md documents every key.
+// Model file keys: name, extends, input, classes, backbone, head, blocks, graph, output.
+// Backbone file keys: name, defaults, blocks, layers. Docs/SpecLanguage.md documents every key.
+// Block instances are expanded as layer lists are read (BlockLoading.swift).
 // All problems are collected in `diagnostics`; `load` returns nil if any is an error.
 
 public struct SpecLoader {
@@ -44,8 +45,10 @@ public struct SpecLoader {
         if let h = r.raw("head") { spec.head = readHead(h) }
         let layers = LayerReader(diagnostics: diagnostics, context: "the model", catalog: catalog)
         let defaults = layers.readDefaults(r.raw("defaults"))
-        if let g = r.raw("graph") { spec.graph = layers.readLayers(g, defaults: defaults) }
+        let blocks = BlockTableReader(diagnostics: diagnostics).read(r.raw("blocks"))
+        if let g = r.raw("graph") { (spec.graph, spec.blockAliases) = layers.readLayers(g, defaults: defaults, blocks: blocks) }
         spec.output = r.string("output")
+        resolveBlockAliases(&spec)
         if spec.head != nil, spec.classes == nil, !r.has("classes") {
             _ = r.require("classes", "the number of classes the head scores")
         }
@@ -80,10 +83,11 @@ public struct SpecLoader {
         let name = r.string("name")?.value ?? Self.stem(file)
         let reader = LayerReader(diagnostics: diagnostics, context: "backbone '\(name)'", catalog: catalog)
         let defaults = reader.readDefaults(r.raw("defaults"))
-        var layers: [LayerSpec] = []
-        if let l = r.require("layers", "the list of layers") { layers = reader.readLayers(l, defaults: defaults) }
+        let blocks = BlockTableReader(diagnostics: diagnostics).read(r.raw("blocks"))
+        var layers: [LayerSpec] = [], aliases: [String: Located<String>] = [:]
+        if let l = r.require("layers", "the list of layers") { (layers, aliases) = reader.readLayers(l, defaults: defaults, blocks: blocks) }
         r.finish()
-        return BackboneSpec(name: name, file: file, layers: layers)
+        return BackboneSpec(name: name, file: file, layers: layers, blockAliases: aliases)
     }
 
     func readHead(_ node: YAMLNode) -> HeadSpec? {

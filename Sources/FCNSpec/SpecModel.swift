@@ -72,6 +72,9 @@ public struct BackboneSpec: Sendable {
     public var name: String
     public var file: String
     public var layers: [LayerSpec]
+    /// Names that stand for a layer (block instances, layers dropped by `when:`), for
+    /// references from the model file; references within the backbone are already resolved.
+    public var blockAliases: [String: Located<String>] = [:]
 }
 
 public struct InputSpec: Sendable {
@@ -129,4 +132,7 @@ public struct ModelSpec: Sendable {
     public var graph: [LayerSpec] = []
     /// The layer whose output is the network's output (default: the last one).
     public var output: Located<String>?
+    /// Names that stand for a layer in `graph:` (block instances, layers dropped by `when:`).
+    /// Every reference in the spec has been resolved through them and the backbone's.
+    public var blockAliases: [String: Located<String>] = [:]
 }
