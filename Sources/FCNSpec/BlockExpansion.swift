@@ -17,8 +17,9 @@
 //   instance).
 // - Every generated node's location is the template's, marked with the instances that made it
 //   (SourceLocation.instantiation): diagnostics about it say which instance.
-// Bounded: at most `maxLayers` layers and `maxNodes` YAML nodes generated per list, blocks
-// nested at most `maxNesting` deep; a block that instantiates itself is refused.
+// Bounded: at most `maxLayers` layers and `maxNodes` YAML nodes generated per list,
+// `maxVisited` template layers visited (dropped ones too), blocks nested at most `maxNesting`
+// deep; a block that instantiates itself is refused.
 
 public struct ExpandedLayers: Sendable {
     /// Plain layer mappings, in order.
@@ -31,6 +32,8 @@ final class BlockExpander {
     static let maxLayers = 100_000
     static let maxNodes = 2_000_000
     static let maxNesting = 32
+    /// Template layers visited, dropped ones included (so all-dropped instances are bounded too).
+    static let maxVisited = 200_000
 
     let diagnostics: Diagnostics
     let catalog: LayerCatalog
@@ -41,6 +44,7 @@ final class BlockExpander {
     private var aliases: [String: Located<String>] = [:]
     private var nodeCount = 0
     private var stopped = false
+    private var visited = 0
     /// The output of the last layer in the flat list (what "the previous layer" means there).
     private var flatLast: String?
     private var reported: Set<String> = []
@@ -94,6 +98,11 @@ final class BlockExpander {
 
     func expandItem(_ raw: YAMLNode, _ scope: Scope, _ prev: String?) -> String? {
         var item = scope.chain.isEmpty ? raw : raw.instantiated(scope.chain)
+        visited += 1
+        if visited > Self.maxVisited {
+            stopAtLimit("the blocks of this list expand to more than \(Self.maxVisited) layers (counting those dropped by 'when:'), the limit", at: item.start)
+            return prev
+        }
         guard var pairs = item.mapping, let first = pairs.first else { emit(item, names: []); flatLast = nil; return prev }
         if let i = pairs.firstIndex(where: { $0.key.scalar == "when" }) {
             let condition = pairs.remove(at: i).value
@@ -231,7 +240,8 @@ final class BlockExpander {
         case .scalar:
             guard let ref = BlockSyntax.reference(node) else { return node }
             guard let params = scope.params else {
-                diagnostics.error(.unknownParamReference, "'$\(ref)' refers to a block param, but this layer is in no block", at: node.start)
+                diagnostics.error(.unknownParamReference, ref == BlockSyntax.input ? "'$in' is a block instance's input, but this layer is in no block"
+                                  : "'$\(ref)' refers to a block param, but this layer is in no block", at: node.start)
                 return node
             }
             if ref == BlockSyntax.input {

@@ -117,7 +117,6 @@ extension BlockExpander {
             diagnostics.error(.missingKey, "an instance of block '\(template.name)' needs 'name' (the prefix of its layer names)", at: item.start)
             return nil
         }
-        if named, scope.params != nil { instance.name = scope.prefix + instance.name }
         for p in template.params where p.defaultValue == nil && instance.given[p.name] == nil {
             if instance.first[p.name] != nil, instance.count == 1 { continue }
             diagnostics.error(.missingKey, "instance '\(instance.name)' of block '\(template.name)' needs param '\(p.name)' (it has no default)"

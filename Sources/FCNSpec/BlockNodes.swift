@@ -6,8 +6,9 @@ extension YAMLNode {
     /// This subtree with every location marked as generated through `chain` (innermost first).
     func instantiated(_ chain: [InstanceSite]) -> YAMLNode {
         var start = self.start, end = self.end
-        start.instantiation = chain + start.instantiation
-        end.instantiation = chain + end.instantiation
+        // Template nodes carry no chain of their own: share the instance's (no copy per node).
+        start.instantiation = start.instantiation.isEmpty ? chain : chain + start.instantiation
+        end.instantiation = end.instantiation.isEmpty ? chain : chain + end.instantiation
         switch value {
         case .scalar: return YAMLNode(value, start: start, end: end)
         case .sequence(let items): return YAMLNode(.sequence(items.map { $0.instantiated(chain) }), start: start, end: end)
