@@ -104,7 +104,8 @@ final class BlockExpander {
             return prev
         }
         guard var pairs = item.mapping, let first = pairs.first else { emit(item, names: []); flatLast = nil; return prev }
-        if let i = pairs.firstIndex(where: { $0.key.scalar == "when" }) {
+        // `when:` after the layer's kind (a mapping starting with it is no layer: the reader says so).
+        if let i = pairs.indices.dropFirst().first(where: { pairs[$0].key.scalar == "when" }) {
             let condition = pairs.remove(at: i).value
             item.value = .mapping(pairs)
             guard evaluate(condition, scope) else { return drop(item, scope, prev) }

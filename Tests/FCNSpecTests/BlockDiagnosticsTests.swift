@@ -110,6 +110,24 @@ final class BlockDiagnosticsTests: XCTestCase {
             """)
     }
 
+    /// Found by BlockFuzzTests: a template layer that is only `when:` crashed the expander.
+    func testALayerThatIsOnlyWhenIsNoLayer() throws {
+        try check("""
+            blocks:
+              b:
+                params: {f: false}
+                layers:
+                  - {when: f}
+                  - {conv: c, out: 2, kernel: 1}
+            graph:
+              - {block: b, name: x}
+            """, """
+            DIR/model.yaml:5:10: error: unknown layer kind 'when'; a layer's first key is its kind, one of conv, deconv, relu, pool, lrn, dropout, scale, crop, sum, batchnorm, concat, resize [unknown-op]
+            DIR/model.yaml:8:5: note: in instance 'x' of block 'b'
+            1 error generated.
+            """)
+    }
+
     func testHugeRepeatIsOneErrorBeforeAnyWork() throws {
         try check(Self.block + "  - {block: b, name: s, repeat: 1000000000, n: 4}", """
             DIR/model.yaml:10:33: error: block instance 's' would generate 1000000000 x 3 layers; a spec may generate at most 100000 [too-many-layers]
