@@ -1,13 +1,21 @@
 // Names that stand for layers across files. A backbone's block instances and dropped layers
 // are aliases (`layer3` is the output of `layer3.5.relu`); references inside the backbone
 // were resolved when it was expanded, and this resolves the model's references to them (its
-// `graph:` layers, the head's `score:` and `skip:`, `output:`), so the compiler sees only
+// `graph:` layers, the head's `score:` and `skip:`, `outputs:`), so the compiler sees only
 // plain layer names.
 
 extension SpecLoader {
     func resolveBlockAliases(_ spec: inout ModelSpec) {
         var aliases: [String: Located<String>] = [:]
-        if let b = spec.backbone { aliases = b.blockAliases }
+        for b in spec.backbones {
+            // A backbone's names carry its prefix and suffix (`backbone.layer3`), already
+            // applied to its layers; its aliases get them here.
+            let own = Set(b.layers.map(\.name))
+            for (name, target) in b.blockAliases {
+                let renamed = b.prefix + target.value + b.suffix
+                aliases[b.prefix + name + b.suffix] = Located(own.contains(renamed) ? renamed : target.value, at: target.location)
+            }
+        }
         aliases.merge(spec.blockAliases) { _, graph in graph }
         guard !aliases.isEmpty else { return }
         func resolve(_ ref: Located<String>) -> Located<String> {
@@ -28,6 +36,6 @@ extension SpecLoader {
             for j in head.steps.indices { head.steps[j].skip = head.steps[j].skip.map(resolve) }
             spec.head = head
         }
-        spec.output = spec.output.map(resolve)
+        spec.outputs = spec.outputs.map(resolve)
     }
 }
