@@ -55,6 +55,26 @@ final class BlockCompileTests: XCTestCase {
         XCTAssertEqual(backboneParams, 23_508_032 + 2 * 26_560)
     }
 
+    /// Under a prefix (torchvision's `backbone.`), block names get it too: `backbone.layer3`.
+    func testPrefixedBackboneBlockNames() throws {
+        let yaml = """
+            name: prefixed
+            backbone: {file: \(Self.backbone("resnet50")), prefix: backbone.}
+            graph:
+              - {conv: classifier.4, from: backbone.layer4, out: 3, kernel: 1}
+              - {conv: aux_classifier.4, from: backbone.layer3, out: 3, kernel: 1}
+              - {resize: out, from: classifier.4, like: input}
+              - {resize: aux, from: aux_classifier.4, like: input}
+            outputs: [out, aux]
+            """
+        let c = try PlanFixtures.compile(yaml: yaml, input: Pair(32))
+        let g = c.graph
+        func reads(_ name: String) -> [String] { g.nodes[g.id(named: name)!].inputs.map { g.nodes[$0].name } }
+        XCTAssertEqual(reads("classifier.4"), ["backbone.layer4.2.relu"])
+        XCTAssertEqual(reads("aux_classifier.4"), ["backbone.layer3.5.relu"])
+        XCTAssertEqual(reads("backbone.layer1.1.add"), ["backbone.layer1.1.bn3", "backbone.layer1.0.relu"])
+    }
+
     func testShippedResNet101() throws {
         let c = try PlanFixtures.compile(yaml: Self.resnetModel("resnet101"), input: Pair(33))
         XCTAssertNotNil(c.graph.id(named: "layer3.22.relu"))
