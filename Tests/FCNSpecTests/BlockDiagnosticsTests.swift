@@ -122,7 +122,7 @@ final class BlockDiagnosticsTests: XCTestCase {
             graph:
               - {block: b, name: x}
             """, """
-            DIR/model.yaml:5:10: error: unknown layer kind 'when'; a layer's first key is its kind, one of conv, deconv, relu, pool, lrn, dropout, scale, crop, sum, batchnorm, concat, resize [unknown-op]
+            DIR/model.yaml:5:10: error: unknown layer kind 'when'; a layer's first key is its kind, one of \(OpRegistry.catalog.kinds.joined(separator: ", ")) [unknown-op]
             DIR/model.yaml:8:5: note: in instance 'x' of block 'b'
             1 error generated.
             """)

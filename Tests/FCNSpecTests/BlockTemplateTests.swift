@@ -144,8 +144,7 @@ final class BlockTemplateTests: XCTestCase {
               pair:
                 params: {w: 4}
                 layers:
-                  - {conv: c, out: $w, kernel: 1}
-                  - {relu: r}
+                  - {conv: c, out: $w, kernel: 1, relu: r}     # `relu: r` adds a layer, renamed too
               stage:
                 params: {w: 4}
                 layers:
