@@ -80,7 +80,10 @@ extension BlockExpander {
             switch k.scalar ?? "" {
             case "name":
                 let n = newName(v, scope)
-                if let s = n.scalar, !n.isNull, !s.isEmpty { instance.name = s; named = true } else {
+                if n.scalar == "input" {
+                    diagnostics.error(.duplicateLayer, "'input' is the network input; choose another name for the block instance", at: v.start)
+                    ok = false
+                } else if let s = n.scalar, !n.isNull, !s.isEmpty { instance.name = s; named = true } else {
                     diagnostics.error(.wrongType, "'name' of a block instance is the prefix of its layer names, found \(v.kindName)", at: v.start)
                     ok = false
                 }
@@ -113,7 +116,7 @@ extension BlockExpander {
                 if param(k, v, in: "") { instance.given[k.scalar!] = substituted(v, scope) } else { ok = false }
             }
         }
-        if !named, ok {
+        if !named, ok, item["name"] == nil {
             diagnostics.error(.missingKey, "an instance of block '\(template.name)' needs 'name' (the prefix of its layer names)", at: item.start)
             return nil
         }

@@ -18,6 +18,12 @@ extension SpecLoader {
         }
         aliases.merge(spec.blockAliases) { _, graph in graph }
         guard !aliases.isEmpty else { return }
+        for input in spec.inputs {
+            if let a = aliases[input.name] {
+                diagnostics.error(.duplicateLayer, "'\(input.name)' is a network input; choose another name for the block instance", at: a.location)
+                aliases[input.name] = nil
+            }
+        }
         func resolve(_ ref: Located<String>) -> Located<String> {
             var name = ref.value
             for _ in 0..<8 { guard let a = aliases[name], a.value != name else { break }; name = a.value }

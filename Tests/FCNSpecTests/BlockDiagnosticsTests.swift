@@ -128,6 +128,14 @@ final class BlockDiagnosticsTests: XCTestCase {
             """)
     }
 
+    /// An instance named `input` would make every `input` reference mean the block's output.
+    func testAnInstanceCannotBeNamedInput() throws {
+        try check(Self.block + "  - {block: b, name: input, n: 4}\n  - {resize: out, like: input}", """
+            DIR/model.yaml:10:22: error: 'input' is the network input; choose another name for the block instance [duplicate-layer]
+            1 error generated.
+            """)
+    }
+
     func testHugeRepeatIsOneErrorBeforeAnyWork() throws {
         try check(Self.block + "  - {block: b, name: s, repeat: 1000000000, n: 4}", """
             DIR/model.yaml:10:33: error: block instance 's' would generate 1000000000 x 3 layers; a spec may generate at most 100000 [too-many-layers]
