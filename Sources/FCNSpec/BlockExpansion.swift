@@ -79,8 +79,27 @@ final class BlockExpander {
                                   at: a.location, notes: [.init("the layer '\(name)' is defined here", at: layer)])
             }
         }
-        let nodes = aliases.isEmpty ? out : out.map { catalog.mapReferences($0, resolve) }
-        return ExpandedLayers(nodes: nodes, aliases: aliases.mapValues { Located(resolve($0.value), at: $0.location) })
+        let final = finalTargets()
+        let nodes = aliases.isEmpty ? out : out.map { catalog.mapReferences($0) { final[$0] ?? $0 } }
+        var resolved: [String: Located<String>] = [:]
+        for (name, a) in aliases { resolved[name] = Located(final[name] ?? a.value, at: a.location) }
+        return ExpandedLayers(nodes: nodes, aliases: resolved)
+    }
+
+    /// Every alias followed to its end, each chain walked once (a chain of forward
+    /// references costs its length once, not once per reference).
+    func finalTargets() -> [String: String] {
+        var final: [String: String] = [:]
+        for start in aliases.keys where final[start] == nil {
+            var path: [String] = [], n = start
+            while final[n] == nil, let a = aliases[n], a.value != n, path.count < 1000 {
+                path.append(n)
+                n = a.value
+            }
+            let end = final[n] ?? n
+            for p in path { final[p] = end }
+        }
+        return final
     }
 
     /// Follows aliases to a layer (a chain is short; a loop of dropped layers stops).
