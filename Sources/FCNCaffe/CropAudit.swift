@@ -54,7 +54,8 @@ public struct CropAudit: Sendable {
             nodes.append(node)
         }
         for (k, input) in net.inputs.enumerated() { nodes[k].params.out = input.channels ?? 3 }
-        return Graph(name: net.name, nodes: nodes, outputs: [nodes.count - 1], classes: nil)
+        let outputs = net.outputs.compactMap { index[$0] }
+        return Graph(name: net.name, nodes: nodes, outputs: outputs.isEmpty ? [nodes.count - 1] : outputs, classes: nil)
     }
 
     /// The compiler's kind for an imported layer.
