@@ -83,7 +83,7 @@ struct SpecWriter {
         if let head = form.head {
             out += headLines(head)
         } else if !rest.isEmpty {
-            let w = SpecLayerWriter(net: net, first: form.streams.isEmpty)
+            let w = SpecLayerWriter(net: net, first: form.streams.isEmpty, backbone: form.backboneLayers)
             let (lines, end) = w.lines(rest)
             out.append("graph:")
             out += lines.map { "  - " + $0 }
@@ -139,6 +139,8 @@ struct SpecLayerWriter {
     let net: ImportedNet
     /// The list starts the spec (no backbone before it), so its first layer names its input.
     let first: Bool
+    /// The layers written as backbones.
+    var backbone: Set<String> = []
 
     func lines(_ layers: [ImportedLayer]) -> (lines: [String], last: String?) {
         // A ReLU/Dropout right after the layer it reads rewrites that layer in a spec. Caffe
@@ -175,9 +177,15 @@ struct SpecLayerWriter {
         return (out, previous)
     }
 
-    /// A layer or input as a spec names it: a net's only input is `input`, several keep Caffe's names.
+    /// A layer or input as a spec names it: a net's only input is `input`, several keep Caffe's
+    /// names; the end of an in-place chain inside a backbone (`drop7` over `relu7` over `fc7`)
+    /// by the blob's name, `fc7`, which in a spec means the same (the chain's end).
     func ref(_ name: String) -> String {
-        net.inputs.count == 1 && net.inputs[0].name == name ? "input" : Self.scalar(name)
+        if net.inputs.count == 1, net.inputs[0].name == name { return "input" }
+        var cur = name
+        while backbone.contains(cur), let l = net.layer(cur), l.inPlace, l.op == .relu || l.op == .dropout,
+              let i = l.inputs.first, backbone.contains(i) { cur = i }
+        return Self.scalar(cur)
     }
 
     func keys(_ l: ImportedLayer, previous: String?) -> [String] {
