@@ -26,7 +26,9 @@ struct NetImporter {
             var dims: [Int] = []
             if i < file.net.inputShape.count { dims = file.net.inputShape[i].dim.map { Int($0) } }
             else if file.net.inputDim.count >= 4 * (i + 1) { dims = file.net.inputDim[(4 * i)..<(4 * i + 4)].map { Int($0) } }
-            candidates.append(Self.input(name, dims, at: file.topLevel["input"] ?? SourceLocation(file: file.path, line: 1, column: 1)))
+            let each = file.topLevelEach["input"] ?? []
+            let at = i < each.count ? each[i] : file.topLevel["input"]
+            candidates.append(Self.input(name, dims, at: at ?? SourceLocation(file: file.path, line: 1, column: 1)))
             producer[name] = name
         }
 

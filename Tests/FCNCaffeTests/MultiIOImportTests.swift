@@ -249,7 +249,7 @@ final class MultiIOImportTests: XCTestCase {
         let out = (dir as NSString).appendingPathComponent("net.yaml")
         let (_, result, error) = ImportSupport.run(CaffeImportOptions(prototxt: proto, output: out))
         XCTAssertNil(result)
-        XCTAssertEqual(error, "\(proto):2:1: error: input 'depth' is 10x10 but input 'color' is 20x20; a spec's inputs all have one size, so the net cannot be written [caffe-not-expressible]")
+        XCTAssertEqual(error, "\(proto):4:1: error: input 'depth' is 10x10 but input 'color' is 20x20; a spec's inputs all have one size, so the net cannot be written [caffe-not-expressible]")
         XCTAssertEqual(ImportSupport.files(dir), ["net.prototxt"])
     }
 }
