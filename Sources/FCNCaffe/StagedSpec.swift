@@ -65,6 +65,11 @@ struct StagedSpec {
                 failures.append(diff)
                 continue
             }
+            let outputs = c.graph.outputs.map { c.graph[$0].name }
+            guard outputs == net.outputs else {
+                failures.append("outputs: prototxt \(net.outputs.joined(separator: ", ")); spec \(outputs.joined(separator: ", "))")
+                continue
+            }
             let rest = net.layers.count - form.backboneLayers.count
             var desc = form.description
             if let h = form.head {
