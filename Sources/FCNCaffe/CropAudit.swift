@@ -1,5 +1,5 @@
 // Every crop offset written in the prototxt, next to the one fcngc derives. The imported net
-// becomes the compiler's graph IR directly (so nets the spec language cannot express yet are
+// becomes the compiler's graph IR directly (so nets the spec language cannot express are
 // audited too), and the compiler's own InferCropOffsetsPass derives the offsets from exact
 // coordinate maps; CropExplanation shows the derivation of any offset that disagrees. Every
 // input of the net starts at the identity map.
