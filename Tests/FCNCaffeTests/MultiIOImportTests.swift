@@ -233,6 +233,26 @@ final class MultiIOImportTests: XCTestCase {
             """), spec)
     }
 
+    /// A different file of the backbone's name beside the output is left alone: the streams
+    /// (which cannot be written inline with their suffixes) become part of an explicit graph.
+    func testStreamsBecomeAGraphWhenAnotherBackboneFileIsBesideTheOutput() throws {
+        let dir = try ImportSupport.scratch(self)
+        let proto = try ImportSupport.write(Self.colorHHA, dir, "net.prototxt")
+        let outDir = (dir as NSString).appendingPathComponent("out")
+        try FileManager.default.createDirectory(atPath: (outDir as NSString).appendingPathComponent("backbones"), withIntermediateDirectories: true)
+        let mine = "name: tinystream\nlayers:\n  - {conv: conv1, out: 8, kernel: 3}\n"
+        _ = try ImportSupport.write(mine, (outDir as NSString).appendingPathComponent("backbones"), "tinystream.yaml")
+        var o = CaffeImportOptions(prototxt: proto, output: (outDir as NSString).appendingPathComponent("net.yaml"))
+        o.backboneCatalog = BackboneCatalog.all + [Self.tinyStream]
+        let (_, result, error) = ImportSupport.run(o)
+        XCTAssertNil(error)
+        XCTAssertEqual(result?.form, "graph of 11 layers")
+        let spec = try String(contentsOfFile: o.output, encoding: .utf8)
+        XCTAssertTrue(spec.contains("graph:\n  - {conv: conv1color, from: color, out: 4, kernel: 3, pad: 5, relu: relu1color}\n"), spec)
+        XCTAssertFalse(spec.contains("backbone"), spec)
+        XCTAssertEqual(try String(contentsOfFile: (outDir as NSString).appendingPathComponent("backbones/tinystream.yaml"), encoding: .utf8), mine)
+    }
+
     /// Inputs of two declared sizes are the one thing left that a spec cannot say.
     func testInputsOfDifferentSizesAreStillRefusedWithALocatedError() throws {
         let prototxt = """
