@@ -157,8 +157,16 @@ static void pack_b_block(long kc, long nc, const float *b, long ldb, int nr, flo
     }
 }
 
-static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda, const float *packed_a,
-                 const float *b, long ldb, int accumulate, float *c, long ldc) {
+/// A left operand packed beforehand (all rows_total x k_total of it), of which the product uses
+/// rows [row0, row0 + m) (row0 a multiple of mr) and depth [k0, k0 + k): the driver's depth blocks
+/// then follow the packed operand's KC blocks.
+struct packed_view {
+    const float *base;
+    long mpad, k_total, row0, k0;
+};
+
+static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda,
+                 const struct packed_view *pv, const float *b, long ldb, int accumulate, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         if (!accumulate)
@@ -166,21 +174,23 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
         return;
     }
     const int mr = s->mr, nr = s->nr;
-    const long mpad = round_up(m, mr);
     float *bp = thread_buffer(&b_buf, &b_cap, (size_t)KC * NC);
-    float *ap = packed_a ? NULL : thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
+    float *ap = pv ? NULL : thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
     _Alignas(64) float edge[8 * 32];
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
-        for (long pc = 0; pc < k; pc += KC) {
-            long kc = k - pc < KC ? k - pc : KC;
+        for (long pc = 0, kc; pc < k; pc += kc) {
+            // Depth block: KC, or up to the packed operand's next block boundary.
+            long gk = pv ? pv->k0 + pc : pc, block0 = gk / KC * KC;
+            kc = k - pc < block0 + KC - gk ? k - pc : block0 + KC - gk;
+            long kcb = pv ? (pv->k_total - block0 < KC ? pv->k_total - block0 : KC) : kc;
             int acc = accumulate || pc > 0;
             pack_b_block(kc, nc, b + pc * ldb + jc, ldb, nr, bp);
             for (long ic = 0; ic < m; ic += s->mc) {
                 long mc = m - ic < s->mc ? m - ic : s->mc;
                 const float *ablock;
-                if (packed_a) {
-                    ablock = packed_a + pc * mpad + ic * kc;
+                if (pv) {
+                    ablock = pv->base + block0 * pv->mpad + (pv->row0 + ic) * kcb + (gk - block0) * mr;
                 } else {
                     pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
                     ablock = ap;
@@ -191,7 +201,7 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
                     for (long ir = 0; ir < mc; ir += mr) {
                         long mv = mc - ir < mr ? mc - ir : mr;
                         float *ct = c + (ic + ir) * ldc + jc + jr;
-                        const float *apanel = ablock + ir * kc;
+                        const float *apanel = ablock + ir * kcb;
                         if (mv == mr && nv == nr) {
                             s->run(kc, apanel, bpanel, ct, ldc, acc);
                         } else {
@@ -214,7 +224,17 @@ void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b,
 
 void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float *b, long ldb,
                       int accumulate, float *c, long ldc) {
-    gemm(&shapes[fcn_gemm_isa()], m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc);
+    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
+    struct packed_view pv = {packed_a, round_up(m, s->mr), k, 0, 0};
+    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
+}
+
+void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
+                           long n, const float *b, long ldb, int accumulate, float *c, long ldc) {
+    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
+    if (row0 % s->mr != 0 || row0 < 0 || m < 0 || row0 + m > m_total || k0 < 0 || k < 0 || k0 + k > k_total) abort();
+    struct packed_view pv = {packed_a, round_up(m_total, s->mr), k_total, row0, k0};
+    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
 }
 
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
@@ -228,6 +248,7 @@ void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float
     float *packed = aligned_alloc(64, (size_t)round_up((long)(sizeof(float) * (size_t)(round_up(m, s->mr) * k)), 64) + 64);
     if (!packed) abort();
     pack_a(s, m, k, a, lda, packed);
-    gemm(s, m, n, k, NULL, 0, packed, b, ldb, accumulate, c, ldc);
+    struct packed_view pv = {packed, round_up(m, s->mr), k, 0, 0};
+    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
     free(packed);
 }

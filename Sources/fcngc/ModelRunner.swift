@@ -140,12 +140,16 @@ final class ModelRunner {
     /// transformed weights). A later size loads the weights again.
     func releaseWeights() { weights = nil }
 
-    func executable(_ size: Pair, batch: Int, input file: String? = nil) throws -> Executable {
+    /// `lastUse`: no other executable will be built from these weights (they are released
+    /// after), so the store may drop each tensor once it is packed or transformed.
+    func executable(_ size: Pair, batch: Int, input file: String? = nil, lastUse: Bool = false) throws -> Executable {
         let key = "\(size.h)x\(size.w)x\(batch)"
         if let e = executables[key] { return e }
         let p = try plan(size)
         try checkMemory(p, size: size, batch: batch, file: file)
         let w = try loadWeights(for: p)
+        w.dropsPreparedTensors = lastUse
+        defer { w.dropsPreparedTensors = false }
         let e = try Feedback.phase("prepare kernels") { try Executable(plan: p, weights: w, batch: batch) }
         executables[key] = e
         return e

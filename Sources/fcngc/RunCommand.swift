@@ -205,7 +205,7 @@ struct RunCommand: ParsableCommand {
     func compute(_ runner: ModelRunner, _ inputs: [Tensor], file: String) throws -> [Tensor] {
         let x = inputs[0]
         // Compile, load weights and allocate before any timing starts.
-        let exe = try runner.executable(Pair(x.h, x.w), batch: x.n, input: file)
+        let exe = try runner.executable(Pair(x.h, x.w), batch: x.n, input: file, lastUse: image.isEmpty)
         if image.isEmpty { runner.releaseWeights() }   // one size only: keep no untransformed copies
         if let dumpSteps { return try StepDump.run(exe, inputs, to: dumpSteps) }
         let runOnce = { () throws -> [Tensor] in

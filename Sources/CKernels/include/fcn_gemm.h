@@ -42,6 +42,12 @@ void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b,
 /// The same with A packed by fcn_gemm_pack_a (under the current micro-kernel).
 void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float *b, long ldb,
                       int accumulate, float *c, long ldc);
+/// Part of a product with a packed operand: C (m x n) = A[row0 ..< row0 + m][k0 ..< k0 + k] * B (k x n)
+/// (+ C when accumulate != 0), A (m_total x k_total) packed by fcn_gemm_pack_a, row0 a multiple of
+/// fcn_gemm_pack_rows_unit(): for convolutions whose weights are packed once and used by row
+/// blocks (threads) and depth tiles (im2col by input channels).
+void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
+                           long n, const float *b, long ldb, int accumulate, float *c, long ldc);
 /// fcn_sgemm on a given micro-kernel (which the CPU must support), packed or not: for tests.
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int accumulate, float *c, long ldc);

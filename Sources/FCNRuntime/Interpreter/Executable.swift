@@ -29,7 +29,15 @@ public final class Executable {
         guard problems.isEmpty else { throw RuntimeError("invalid plan: " + problems.joined(separator: "; ")) }
         self.plan = plan
         self.batch = batch
-        self.weights = try plan.steps.map { try PreparedWeights.prepare($0, from: weights) }
+        // GEMM convolutions first (their weights packed while no other prepared copy exists yet:
+        // fc6's 411 MB), then the rest, each group in plan order.
+        var prepared = [PreparedWeights?](repeating: nil, count: plan.steps.count)
+        for pass in [true, false] {
+            for (i, step) in plan.steps.enumerated() where PreparedWeights.repacks(step) == pass {
+                prepared[i] = try PreparedWeights.prepare(step, from: weights)
+            }
+        }
+        self.weights = prepared.map { $0! }
         let (arenaFloats, o1) = (memory.arenaBytes / 4).multipliedReportingOverflow(by: batch)
         guard !o1, arenaFloats < 1 << 36 else { throw RuntimeError("arena of \(memory.arenaBytes) bytes x batch \(batch) is too large") }
         arena = Tensor(shape: [arenaFloats])

@@ -7,6 +7,13 @@ import FCNPlan
 /// Where weights come from: a safetensors file, random initialisation, a test.
 public protocol WeightSource {
     func tensor(named name: String) -> Tensor?
+    /// Told that `name` is no longer needed in its plain form (its packed or transformed form is
+    /// kept): a source that will not be asked again may let it go, so both forms are never held.
+    func preparedTensor(named name: String)
+}
+
+extension WeightSource {
+    public func preparedTensor(named name: String) {}
 }
 
 /// For a conv: its weight and bias, a folded batch norm and input scale applied. For a batch
@@ -16,6 +23,14 @@ struct PreparedWeights {
     var bias: Tensor?
     /// Winograd-transformed weights (then `weight` is not kept).
     var winograd: WinogradWeights?
+    /// A GEMM conv's (im2col or 1x1) weights packed for fcngc's GEMM (then `weight` is not kept).
+    var packedConv: PackedConvWeights?
+
+    /// Whether preparing `step` packs or transforms big weights (Executable prepares these first,
+    /// while the fewest other prepared copies exist, to keep peak memory down).
+    static func repacks(_ step: Step) -> Bool {
+        step.kind == .conv && step.attributes.algorithm.flatMap(WinogradTile.init) == nil
+    }
 
     static func prepare(_ step: Step, from source: WeightSource?) throws -> PreparedWeights {
         var out = PreparedWeights()
@@ -49,6 +64,13 @@ struct PreparedWeights {
             if let tile = step.attributes.algorithm.flatMap(WinogradTile.init), let w = out.weight {
                 out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
                 out.weight = nil
+            } else if step.kind == .conv, !Kernels.gemmUsesOpenBLAS, let w = out.weight, w.shape.count == 4 {
+                out.packedConv = PackedConvWeights(weights: w.pointer, outChannels: w.shape[0], groups: step.attributes.group ?? 1,
+                                                   depth: w.shape[1] * w.shape[2] * w.shape[3])
+                out.weight = nil
+            }
+            if out.weight == nil, let ref = step.weights.first(where: { $0.role == .weight && $0.layer != bnLayer }) {
+                source?.preparedTensor(named: ref.name)
             }
         case .batchnorm:
             guard let eps = step.attributes.eps else { throw RuntimeError("batch norm step '\(step.name)' has no eps") }

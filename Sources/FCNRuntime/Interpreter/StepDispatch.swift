@@ -16,6 +16,11 @@ enum StepDispatch {
                                               padH: try geometry(s).pad[0], padW: try geometry(s).pad[1], relu: a.fusedReLU, output: out,
                                               scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
+            if let packed = w.packedConv {
+                return Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, packedWeights: packed, bias: w.bias.map { UnsafePointer($0.pointer) },
+                                      params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer,
+                                      scratchCapacity: x.scratchCapacity)
+            }
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
             Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
                            params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)

@@ -43,6 +43,27 @@ extension Kernels {
         params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
+        conv2d(input: input, batch: batch, operand: .plain(weights), bias: bias, params: p, relu: relu, output: output,
+               scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+    }
+
+    /// The same with weights packed once (`PackedConvWeights`; fcngc's GEMM, not OpenBLAS).
+    public static func conv2d(
+        input: InputWindow, batch: Int, packedWeights: PackedConvWeights, bias: UnsafePointer<Float>?,
+        params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
+    ) {
+        precondition(packedWeights.outChannels == p.outChannels && packedWeights.groups == p.groups,
+                     "packed weights are for \(packedWeights.outChannels) outputs in \(packedWeights.groups) groups")
+        conv2d(input: input, batch: batch, operand: .packed(packedWeights), bias: bias, params: p, relu: relu, output: output,
+               scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+    }
+
+    static func conv2d(
+        input: InputWindow, batch: Int, operand weights: ConvWeights, bias: UnsafePointer<Float>?,
+        params p: ConvParams, relu: Bool, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int
+    ) {
         precondition(input.channels == p.inChannels, "conv input has \(input.channels) channels, expected \(p.inChannels)")
         let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
@@ -55,21 +76,21 @@ extension Kernels {
         if p.isPointwise {
             for n in 0..<batch {
                 for g in 0..<p.groups {
-                    let a = weights + g * coutG * kSize
                     let c = output + (n * p.outChannels + g * coutG) * ohw
                     let b = input.plane(n, g * cinG)
                     let gBias = bias.map { $0 + g * coutG }
                     if input.planesContiguous {
-                        parallelGemm(m: coutG, n: ohw, k: cinG, a: a, lda: kSize, b: b, ldb: input.planeStride,
-                                     beta: 0, c: c, ldc: ohw, bias: gBias, relu: relu, threads: workers)
+                        parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize, depth: 0..<cinG, n: ohw,
+                                     b: b, ldb: input.planeStride, accumulate: false, c: c, ldc: ohw, bias: gBias, relu: relu,
+                                     threads: workers)
                     } else {
-                        let aBox = SendableBox(a), bBox = SendableBox(b), cBox = SendableBox(c)
+                        let bBox = SendableBox(b), cBox = SendableBox(c)
                         let biasBox = SendableBox(gBias)
                         parallelChunks(oh, threads: workers) { rows in
                             for y in rows {
-                                sgemm(transA: false, transB: false, m: coutG, n: ow, k: cinG, a: aBox.value, lda: kSize,
-                                      b: bBox.value + y * input.rowStride, ldb: input.planeStride, beta: 0,
-                                      c: cBox.value + y * ow, ldc: ohw)
+                                weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG, depth: 0..<cinG,
+                                                 n: ow, b: bBox.value + y * input.rowStride, ldb: input.planeStride,
+                                                 accumulate: false, c: cBox.value + y * ow, ldc: ohw)
                             }
                             biasRelu(cBox.value + rows.lowerBound * ow, planes: coutG, planeStride: ohw,
                                      length: rows.count * ow, bias: biasBox.value, relu: relu, threads: 1)
@@ -95,7 +116,6 @@ extension Kernels {
             let slice = scratchCapacity / bandWorkers
             for n in 0..<batch {
                 for g in 0..<p.groups {
-                    let aBox = SendableBox(weights + g * coutG * kSize)
                     let biasBox = SendableBox(bias.map { $0 + g * coutG })
                     DispatchQueue.concurrentPerform(iterations: bandWorkers) { w in
                         let traced = WorkerTrace.begin()
@@ -112,9 +132,10 @@ extension Kernels {
                                 let tc = min(own.channels, cinG - ch)
                                 im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
                                        rows: tr, outWidth: ow, col: myCol, threads: 1)
-                                sgemm(transA: false, transB: false, m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
-                                      a: aBox.value + ch * p.kernelH * p.kernelW, lda: kSize,
-                                      b: myCol, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw)
+                                let k0 = ch * p.kernelH * p.kernelW
+                                weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG,
+                                                 depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: myCol, ldb: tr * ow,
+                                                 accumulate: ch != 0, c: c, ldc: ohw)
                                 ch += tc
                             }
                             biasRelu(c, planes: coutG, planeStride: ohw, length: tr * ow, bias: biasBox.value,
@@ -143,9 +164,10 @@ extension Kernels {
                         im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
                                rows: tr, outWidth: ow, col: col, threads: workers)
                         let last = ch + tc == cinG
-                        parallelGemm(m: coutG, n: tr * ow, k: tc * p.kernelH * p.kernelW,
-                                     a: weights + g * coutG * kSize + ch * p.kernelH * p.kernelW, lda: kSize,
-                                     b: col, ldb: tr * ow, beta: ch == 0 ? 0 : 1, c: c, ldc: ohw,
+                        let k0 = ch * p.kernelH * p.kernelW
+                        parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize,
+                                     depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: col, ldb: tr * ow,
+                                     accumulate: ch != 0, c: c, ldc: ohw,
                                      bias: last ? gBias : nil, relu: last && relu, threads: workers)
                         ch += tc
                     }
@@ -155,26 +177,27 @@ extension Kernels {
         }
     }
 
-    /// C (m x n, row-major) = A * B + beta * C, then bias/ReLU per row of C, split over `threads`
-    /// workers, each calling single-threaded OpenBLAS on its block of rows (when m >= n) or of
-    /// columns. Blocks are multiples of 16 so each worker keeps whole GEMM micro-tiles.
-    static func parallelGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                             b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    /// C (m x n, row-major) = W_group[0..<m][depth] * B (+ C if `accumulate`), then bias/ReLU
+    /// per row of C, split over `threads` workers, each running the single-threaded GEMM on its
+    /// block of rows (when m >= n) or of columns. Blocks are multiples of 16 (of the packed
+    /// operand's row unit for rows) so each worker keeps whole GEMM micro-tiles.
+    static func parallelGemm(_ a: ConvWeights, group: Int, rowsPerGroup m: Int, kSize: Int, depth: Range<Int>, n: Int,
+                             b: UnsafePointer<Float>, ldb: Int, accumulate: Bool,
                              c: UnsafeMutablePointer<Float>, ldc: Int,
                              bias: UnsafePointer<Float>?, relu: Bool, threads: Int) {
         let splitRows = m >= n
-        let blocks = max(1, min(threads, (splitRows ? m : n) / 16))
-        let aBox = SendableBox(a), bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias)
+        let unit = splitRows ? a.rowAlignment : 16
+        let blocks = max(1, min(threads, (splitRows ? m : n) / unit))
+        let bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias)
         let body: (Int) -> Void = { w in
             let len = splitRows ? m : n
-            let lo = len * w / blocks / 16 * 16
-            let hi = w + 1 == blocks ? len : len * (w + 1) / blocks / 16 * 16
+            let lo = len * w / blocks / unit * unit
+            let hi = w + 1 == blocks ? len : len * (w + 1) / blocks / unit * unit
             if hi <= lo { return }
             let rows = splitRows ? lo..<hi : 0..<m, cols = splitRows ? 0..<n : lo..<hi
             let cBlock = cBox.value + rows.lowerBound * ldc + cols.lowerBound
-            sgemm(transA: false, transB: false, m: rows.count, n: cols.count, k: k,
-                  a: aBox.value + rows.lowerBound * lda, lda: lda, b: bBox.value + cols.lowerBound, ldb: ldb,
-                  beta: beta, c: cBlock, ldc: ldc)
+            a.multiply(group: group, rowsPerGroup: m, kSize: kSize, rows: rows, depth: depth, n: cols.count,
+                       b: bBox.value + cols.lowerBound, ldb: ldb, accumulate: accumulate, c: cBlock, ldc: ldc)
             biasRelu(cBlock, planes: rows.count, planeStride: ldc, length: cols.count,
                      bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu, threads: 1)
         }

@@ -37,6 +37,16 @@ public final class WeightStore: @unchecked Sendable {
     /// Total number of parameters held.
     public var parameterCount: Int { names.reduce(0) { $0 + (tensors[$1]?.count ?? 0) } }
 
+    /// When set, a tensor an executable has packed or transformed is dropped from the store
+    /// (`preparedTensor(named:)`), so the plain and prepared forms are not both held: for a store
+    /// that builds one executable and is then let go.
+    public var dropsPreparedTensors = false
+
+    /// Drops `name` if `dropsPreparedTensors` (WeightSource).
+    public func preparedTensor(named name: String) {
+        if dropsPreparedTensors { tensors[name] = nil }
+    }
+
     /// Adds or replaces `name`.
     public func set(_ name: String, _ t: Tensor) {
         if tensors[name] == nil { names.append(name) }
