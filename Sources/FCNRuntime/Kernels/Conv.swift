@@ -106,8 +106,8 @@ extension Kernels {
                      "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
         let col = scratch!
         // Each worker its own band of rows, unless the weights are much taller than a worker's tile
-        // (fc6: 4096 outputs on 128 pixels): every GEMM call repacks all of A, so there the
-        // workers share one tile and split the output channels instead.
+        // (fc6: 4096 outputs on 128 pixels): each worker would stream all of A (and, with plain
+        // weights, repack it), so there the workers share one tile and split the output channels.
         let bandWorkers = min(workers, oh)
         let own = convTiling(params: p, outHeight: (oh + bandWorkers - 1) / bandWorkers, outWidth: ow,
                              capacity: scratchCapacity / bandWorkers)
