@@ -48,6 +48,22 @@ final class BatchNormCounterTests: XCTestCase {
         XCTAssertEqual(store["backbone.bn1.running_var"]?.toArray(), [0.5, 0.5, 0.5, 0.5])
     }
 
+    /// `--output aux` leaves the main head uncomputed: its tensors are optional, and so is its
+    /// batch norm's counter.
+    func testCounterOfAnOptionalBatchNormIsIgnored() throws {
+        let p = "\(dir)/two-heads.safetensors"
+        let head = [WeightRef(name: "classifier.1.weight", shape: [4]), WeightRef(name: "classifier.1.bias", shape: [4]),
+                    WeightRef(name: "classifier.1.running_mean", shape: [4]), WeightRef(name: "classifier.1.running_var", shape: [4])]
+        let headCounter = (name: "classifier.1.num_batches_tracked", dtype: "I64", shape: [Int](), bytes: counter.bytes)
+        try write(p, floats: (table + head).map { ($0.name, $0.shape) }, raw: [counter, headCounter])
+        let store = try WeightStore.load(path: p, expected: table, optional: head)
+        XCTAssertEqual(store.ignoredNames, ["backbone.bn1.num_batches_tracked", "classifier.1.num_batches_tracked"])
+        // Without the head in the optional table, its tensors and its counter are extras.
+        assertRuntimeError(["5 problems", "extra: 'classifier.1.num_batches_tracked' (found shape [], I64)"]) {
+            try WeightStore.load(path: p, expected: table)
+        }
+    }
+
     func testMissingAndMisshapenTensorsAreStillErrorsNamingThem() throws {
         let p = "\(dir)/broken.safetensors"
         var shapes = table.filter { $0.name != "backbone.bn1.running_var" }.map { ($0.name, $0.shape) }

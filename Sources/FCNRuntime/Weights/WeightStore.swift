@@ -56,7 +56,8 @@ public final class WeightStore: @unchecked Sendable {
     /// unless listed itself) may be present or absent. Everything wrong — missing tensors,
     /// unexpected tensors, wrong shapes, unloadable dtypes, non-finite values — is reported
     /// together in one `RuntimeError`. A batch norm's `<layer>.num_batches_tracked` (an integer
-    /// counter PyTorch saves in every state_dict) is accepted and ignored.
+    /// counter PyTorch saves in every state_dict) is accepted and ignored, for the batch norms
+    /// of `expected` and of `optional` (a head the plan does not compute).
     public static func load(path: String, expected: [WeightRef], optional: [WeightRef] = []) throws -> WeightStore {
         let file = try SafetensorsFile(path: path)
         var problems: [String] = []
@@ -128,7 +129,8 @@ public final class WeightStore: @unchecked Sendable {
         for e in file.entries where !expectedNames.contains(e.name) {
             if let shape = optionalShapes[e.name] {
                 if check(e.name, shape, e) { loadedOptional.append(e.name) }
-            } else if let layer = BatchNormCounter.layer(of: e.name), expectedNames.contains(WeightRef.name(layer: layer, .runningMean)) {
+            } else if let layer = BatchNormCounter.layer(of: e.name),
+                      case let mean = WeightRef.name(layer: layer, .runningMean), expectedNames.contains(mean) || optionalShapes[mean] != nil {
                 if let problem = BatchNormCounter.problem(e) { problems.append(problem) } else { ignored.append(e.name) }
             } else {
                 problems.append("extra: '\(e.name)' (found shape \(e.shape), \(e.dtype.rawValue)) is not a weight of this model")
