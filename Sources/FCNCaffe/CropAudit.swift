@@ -53,8 +53,8 @@ public struct CropAudit: Sendable {
             index[l.name] = nodes.count
             nodes.append(node)
         }
-        return Graph(name: net.name, nodes: nodes, output: nodes.count - 1,
-                     inputChannels: net.inputs.first?.channels ?? 3, classes: nil)
+        for (k, input) in net.inputs.enumerated() { nodes[k].params.out = input.channels ?? 3 }
+        return Graph(name: net.name, nodes: nodes, outputs: [nodes.count - 1], classes: nil)
     }
 
     /// The compiler's kind for an imported layer.

@@ -27,7 +27,7 @@ public struct CompileOptions: Sendable {
 public struct Analysis: Sendable {
     public var spec: ModelSpec
     public var options: CompileOptions
-    public var graph = Graph(name: "", nodes: [], output: 0, inputChannels: 0, classes: nil)
+    public var graph = Graph(name: "", nodes: [], outputs: [0], classes: nil)
     public var validSizes: ValidSizes?
     public var input = Pipeline.defaultInput
     public var shapes: [Shape] = []

@@ -169,23 +169,23 @@ private struct GraphBuilder {
     mutating func run() throws {
         // Reserve the graph's interface names and every layer name first, so auxiliary names
         // never take a layer's name.
-        usedNames.insert(options.inputName)
-        usedNames.insert(options.outputName)
+        for id in g.inputs { usedNames.insert(inputName(id)) }
+        for id in g.outputs { usedNames.insert(outputName(id)) }
         for n in g.nodes { usedNames.insert(n.name) }
         for id in g.nodes.indices { usedNames.formUnion(expectedWeights(id)) }
 
         // Layers off every path to the output are not exported (fcngc does not compute them either).
-        let live = Liveness.live(outputs: [g.output]) { g[$0].inputs + (g[$0].like.map { [$0] } ?? []) }
+        let live = Liveness.live(outputs: g.outputs) { g[$0].inputs + (g[$0].like.map { [$0] } ?? []) }
+        let interface = Set(g.inputs.map(inputName) + g.outputs.map(outputName))
         for (id, n) in g.nodes.enumerated() {
-            if n.op == .input { values[id] = options.inputName; continue }
+            if n.op == .input { values[id] = inputName(id); continue }
             guard live.contains(id) else { continue }
             // The node's own output value: the layer name, except the graph output ("score") and
             // layers whose name collides with the interface names.
-            let isOutput = id == g.output
             let out: String
-            if isOutput {
-                out = options.outputName
-            } else if n.name == options.inputName || n.name == options.outputName {
+            if g.outputs.contains(id) {
+                out = outputName(id)
+            } else if interface.contains(n.name) {
                 out = fresh(n.name + "_out")
             } else {
                 out = n.name
@@ -267,7 +267,7 @@ private struct GraphBuilder {
         case .relu:
             add("Relu", name: n.name, inputs: [x], outputs: [out])
         case .dropout:
-            if options.exposeIntermediates || id == g.output {
+            if options.exposeIntermediates || g.outputs.contains(id) {
                 add("Identity", name: n.name, inputs: [x], outputs: [out])
             } else {
                 values[id] = x   // identity at inference: no node
@@ -332,7 +332,7 @@ private struct GraphBuilder {
             }
             add("Slice", name: n.name, inputs: [x, starts, ends, axes], outputs: [out])
         }
-        if id != g.output { declare(id) }
+        if !g.outputs.contains(id) { declare(id) }
     }
 
     mutating func lowerPool(_ id: NodeID, _ n: Node, x: String, out: String) throws {
@@ -481,10 +481,15 @@ private struct GraphBuilder {
         if options.exposeIntermediates { extraOutputs.append(info) } else { valueInfo.append(info) }
     }
 
+    /// The graph input's name: `options.inputName` for a model with one input, else the spec's name.
+    func inputName(_ id: NodeID) -> String { g.inputs.count == 1 ? options.inputName : g[id].name }
+    /// The graph output's name: `options.outputName` for a model with one output, else the layer's.
+    func outputName(_ id: NodeID) -> String { g.outputs.count == 1 ? options.outputName : g[id].name }
+
     func dims(_ id: NodeID) -> [ONNXDim] {
         let s = c.shapes[id]
         if !options.dynamic { return [batchDim, .value(s.c), .value(s.h), .value(s.w)] }
-        if id == 0 || followsInputSize(id) { return [batchDim, .value(s.c), .symbol("H"), .symbol("W")] }
+        if g[id].op == .input || followsInputSize(id) { return [batchDim, .value(s.c), .symbol("H"), .symbol("W")] }
         return [batchDim, .value(s.c), .unknown, .unknown]
     }
 
@@ -494,9 +499,9 @@ private struct GraphBuilder {
         let n = g[id], d = n.op.definition
         switch d.coord {
         case .source: return true
-        case .crop: return n.like == 0 || n.like.map(followsInputSize) == true
+        case .crop: return n.like.map { g[$0].op == .input || followsInputSize($0) } == true
         case .elementwise: return d.inputs == .one ? followsInputSize(n.inputs[0]) : n.inputs.contains(where: followsInputSize)
-        case .resample: return n.like == 0 || n.like.map(followsInputSize) == true
+        case .resample: return n.like.map { g[$0].op == .input || followsInputSize($0) } == true
         case .convLike, .deconvLike: return false
         }
     }
@@ -506,11 +511,13 @@ private struct GraphBuilder {
         graph.name = c.spec.name
         graph.node = nodes
         graph.initializer = initializers
-        graph.input = [.floatTensor(options.inputName, options.dynamic
-            ? [batchDim, .value(g.inputChannels), .symbol("H"), .symbol("W")]
-            : [batchDim, .value(g.inputChannels), .value(c.input.h), .value(c.input.w)],
-            doc: "NCHW float32, preprocessed as metadata fcngc.input.* says")]
-        graph.output = [.floatTensor(options.outputName, dims(g.output), doc: "class scores of layer '\(g[g.output].name)'")]
+        graph.input = g.inputs.map { id in
+            .floatTensor(inputName(id), options.dynamic
+                ? [batchDim, .value(g[id].params.out), .symbol("H"), .symbol("W")]
+                : [batchDim, .value(g[id].params.out), .value(c.input.h), .value(c.input.w)],
+                doc: "NCHW float32, preprocessed as metadata fcngc.input.* says")
+        }
+        graph.output = g.outputs.map { .floatTensor(outputName($0), dims($0), doc: "scores of layer '\(g[$0].name)'") }
             + extraOutputs
         graph.valueInfo = valueInfo
         let crops = g.nodes.filter { $0.op == .crop }.map { "\($0.name) \($0.cropOffset.map { "\($0.h),\($0.w)" } ?? "?")" }
@@ -534,6 +541,8 @@ private struct GraphBuilder {
             meta("fcngc.input.order", c.spec.input.order.rawValue),
             meta("fcngc.input.mean", c.spec.input.mean.map { "\($0)" }.joined(separator: ",")),
             meta("fcngc.input.scale", "\(c.spec.input.scale)"),
+            meta("fcngc.input.std", c.spec.input.std.map { "\($0)" }.joined(separator: ",")),
+            meta("fcngc.inputs", c.spec.inputs.map { "\($0.name):\($0.channels.value)" }.joined(separator: ",")),
             meta("fcngc.export", options.dynamic ? "dynamic" : "fixed \(c.input.h)x\(c.input.w)"),
             meta(ONNXExporter.layerValuesKey, layerValues.map { "\($0.layer)=\($0.value)" }.joined(separator: ",")),
         ]

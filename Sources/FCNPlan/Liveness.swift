@@ -14,14 +14,14 @@ public enum Liveness {
     }
 
     /// For each value of a plan, the index of the last step that reads it (the output: one past
-    /// the last step; a value nothing reads: the step that writes it; the input: -1 if unread).
+    /// the last step; a value nothing reads: the step that writes it; an input: -1 if unread).
     public static func lastUse(_ plan: Plan) -> [Int: Int] {
-        var last: [Int: Int] = [0: -1]
+        var last = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, -1) })
         for (i, s) in plan.steps.enumerated() {
             last[s.value] = last[s.value] ?? i
             for inp in s.inputs { last[inp.value] = i }
         }
-        last[plan.outputValue] = plan.steps.count
+        for o in plan.outputs { last[o.value] = plan.steps.count }
         return last
     }
 }

@@ -1,5 +1,5 @@
 // The execution plan: what the interpreter runs and what reviewers read. A plain Codable
-// value (format "fcngc-plan", version 2), built once per model and input size by the
+// value (format "fcngc-plan", version 3), built once per model and input size by the
 // compiler, saved as JSON, and run by the runtime, which depends on this module alone.
 //
 // Steps run in order. Each reads `inputs` — views of buffers: a value (the network input
@@ -7,6 +7,8 @@
 // view, never a copy) — and writes its `output` value into `slot`. Every step keeps the
 // spec layers it came from (`sources`), so fused steps never lose their names.
 // Sizes are per image; a batch of N multiplies every slot offset and size by N.
+// A plan has one or more inputs (values 0 ..< inputs.count, in the spec's order) and one or
+// more outputs (primary first); version 3 lists them (version 2 had one of each).
 
 /// A window [y, y+h) x [x, x+w) of a buffer.
 public struct Window: Hashable, Codable, Sendable, CustomStringConvertible {
@@ -19,7 +21,7 @@ public struct StepInput: Hashable, Codable, Sendable {
     public init(value: Int, slot: Int? = nil, shape: [Int], window: Window? = nil) {
         self.value = value; self.slot = slot; self.shape = shape; self.window = window
     }
-    /// 0 is the network input; otherwise the `value` of an earlier step (values are graph node ids).
+    /// A network input (0 ..< plan.inputs.count) or the `value` of an earlier step (values are graph node ids).
     public var value: Int
     /// Buffer slot (filled by PlanMemoryPass).
     public var slot: Int?
@@ -105,18 +107,38 @@ public struct MemoryReport: Codable, Sendable, Equatable {
     }
 }
 
+/// A network input: its name (what `--tensor NAME=` says), the value steps read it by,
+/// its shape [C, H, W], its slot and how an image becomes this tensor.
+public struct PlanInput: Codable, Sendable, Equatable {
+    public var name: String
+    public var value: Int
+    public var shape: [Int]
+    public var slot: Int?
+    public var preprocessing: Plan.Preprocessing
+    public init(name: String, value: Int, shape: [Int], slot: Int? = nil, preprocessing: Plan.Preprocessing) {
+        self.name = name; self.value = value; self.shape = shape; self.slot = slot; self.preprocessing = preprocessing
+    }
+}
+
+/// A network output: the layer's name, the value holding it and its shape [C, H, W].
+public struct PlanOutput: Codable, Sendable, Equatable {
+    public var name: String
+    public var value: Int
+    public var shape: [Int]
+    public init(name: String, value: Int, shape: [Int]) { self.name = name; self.value = value; self.shape = shape }
+}
+
 public struct Plan: Codable, Sendable {
     public static let formatName = "fcngc-plan"
     /// The plan format version this build reads and writes.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
     public var format = Plan.formatName
     public var version = Plan.formatVersion
     public var model: String
-    public var input: [Int]
-    public var output: [Int]
-    public var inputSlot: Int?
-    public var outputValue: Int
-    public var preprocessing: Preprocessing
+    /// The network inputs in order (values 0 ..< count); all share one height and width.
+    public var inputs: [PlanInput]
+    /// The network outputs, primary first.
+    public var outputs: [PlanOutput]
     /// The spec's class names, one per output channel in label order (nil: the spec gives a count).
     public var classes: [String]? = nil
     public var layers: [LayerSummary]
@@ -127,6 +149,17 @@ public struct Plan: Codable, Sendable {
     public var unusedWeights: [WeightRef] = []
     public var memory: MemoryReport?
     public var totals: Totals
+
+    // The first input and the primary output, for the many places that need only those.
+    public var input: [Int] { get { inputs[0].shape } set { inputs[0].shape = newValue } }
+    public var inputSlot: Int? { get { inputs[0].slot } set { inputs[0].slot = newValue } }
+    public var preprocessing: Preprocessing { inputs[0].preprocessing }
+    public var output: [Int] { outputs[0].shape }
+    public var outputValue: Int { outputs[0].value }
+    /// Whether `value` is a network input.
+    public func isInput(_ value: Int) -> Bool { value >= 0 && value < inputs.count }
+    /// Whether `value` is one of the network outputs.
+    public func isOutput(_ value: Int) -> Bool { outputs.contains { $0.value == value } }
 
     public struct Totals: Codable, Sendable, Equatable {
         public var params: Int
@@ -139,18 +172,22 @@ public struct Plan: Codable, Sendable {
         public var order: String
         public var mean: [Double]
         public var scale: Double
-        public init(order: String, mean: [Double], scale: Double) { self.order = order; self.mean = mean; self.scale = scale }
+        /// Per-channel divisor applied after the mean (empty: 1).
+        public var std: [Double]
+        public init(order: String, mean: [Double], scale: Double, std: [Double] = []) {
+            self.order = order; self.mean = mean; self.scale = scale; self.std = std
+        }
     }
 
-    public init(model: String, input: [Int], output: [Int], inputSlot: Int? = nil, outputValue: Int,
-                preprocessing: Preprocessing, layers: [LayerSummary], steps: [Step], slots: [Slot] = [],
-                fusion: [FusionDecision] = [], memory: MemoryReport? = nil, totals: Totals) {
-        self.model = model; self.input = input; self.output = output; self.inputSlot = inputSlot
-        self.outputValue = outputValue; self.preprocessing = preprocessing; self.layers = layers; self.steps = steps
+    public init(model: String, inputs: [PlanInput], outputs: [PlanOutput], layers: [LayerSummary], steps: [Step],
+                slots: [Slot] = [], fusion: [FusionDecision] = [], memory: MemoryReport? = nil, totals: Totals) {
+        self.model = model; self.inputs = inputs; self.outputs = outputs; self.layers = layers; self.steps = steps
         self.slots = slots; self.fusion = fusion; self.memory = memory; self.totals = totals
     }
 
     public var outputStep: Step? { steps.first { $0.value == outputValue } }
+    /// The step writing each output, in `outputs` order (nil for one no step writes).
+    public var outputSteps: [Step?] { outputs.map { o in steps.first { $0.value == o.value } } }
 
     /// The spec layer whose value a step's output is: of its sources, the one that comes last
     /// in graph order (conv1_1+relu1_1 holds relu1_1's value; fuse_pool4+score_pool4c holds fuse_pool4's).

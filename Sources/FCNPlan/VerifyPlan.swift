@@ -1,7 +1,9 @@
 // The plan's invariants. The compiler checks them after every plan pass (debug builds and
 // tests, tinygrad's spec.py idea); the runtime checks them before it runs a plan, which may
 // come from a file, so nothing a kernel relies on is left to trust:
-//  - every input is the network input or an earlier step's output, read at its shape;
+//  - every input is a network input or an earlier step's output, read at its shape; the
+//    network inputs are values 0 ..< inputs.count, share a height and width, and every
+//    output is written by a step;
 //  - windows lie inside their buffers; shapes are positive and addressable;
 //  - each kind carries the attributes it needs (StepKind.required), with sane values;
 //  - each output shape is what the one output-size rule gives for its input (and window);
@@ -16,9 +18,17 @@ public enum VerifyPlan {
 
     public static func problems(_ plan: Plan, forRunning: Bool = false) -> [String] {
         var out: [String] = []
-        guard valid(plan.input), valid(plan.output) else { return ["the plan's input \(plan.input) or output \(plan.output) is not a C x H x W shape"] }
-        var produced: Set<Int> = [0]
-        var shapes: [Int: [Int]] = [0: plan.input]
+        guard !plan.inputs.isEmpty, !plan.outputs.isEmpty else { return ["the plan has no inputs or no outputs"] }
+        for (k, i) in plan.inputs.enumerated() {
+            guard valid(i.shape) else { return ["the plan's input '\(i.name)' \(i.shape) is not a C x H x W shape"] }
+            guard i.value == k else { return ["the plan's input '\(i.name)' is v\(i.value), expected v\(k)"] }
+            guard i.shape[1] == plan.input[1], i.shape[2] == plan.input[2] else {
+                return ["the plan's inputs differ in size (\(plan.input) and \(i.shape)): all inputs share one height and width"]
+            }
+        }
+        for o in plan.outputs where !valid(o.shape) { return ["the plan's output '\(o.name)' \(o.shape) is not a C x H x W shape"] }
+        var produced = Set(plan.inputs.map(\.value))
+        var shapes = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, $0.shape) })
         for (i, s) in plan.steps.enumerated() {
             let at = "step \(i) '\(s.name)'"
             guard valid(s.shape) else { out.append("\(at) has shape \(s.shape)"); continue }
@@ -36,12 +46,14 @@ public enum VerifyPlan {
                     out.append("\(at) reads window \(w) outside its \(inp.shape) input"); inputsOK = false
                 }
             }
-            if !produced.insert(s.value).inserted || s.value == 0 { out.append("v\(s.value) written twice") }
+            if !produced.insert(s.value).inserted { out.append("v\(s.value) written twice") }
             shapes[s.value] = s.shape
             if inputsOK { out += checkStep(s, at: at) }
         }
-        if !produced.contains(plan.outputValue) { out.append("the output v\(plan.outputValue) is never written") }
-        if let o = plan.outputStep, o.shape != plan.output { out.append("the output step writes \(o.shape), the plan says \(plan.output)") }
+        for (o, step) in zip(plan.outputs, plan.outputSteps) {
+            guard let step else { out.append("the output '\(o.name)' (v\(o.value)) is never written"); continue }
+            if step.shape != o.shape { out.append("the output '\(o.name)' step writes \(step.shape), the plan says \(o.shape)") }
+        }
         // Memory is checked only on a well-formed step list (its byte counts rely on valid shapes).
         if !out.isEmpty { return out }
         if forRunning { out += memory(plan) }
@@ -167,7 +179,7 @@ public enum VerifyPlan {
 
     /// Slots, arena and scratch: what running needs beyond a well-formed step list.
     static func memory(_ plan: Plan) -> [String] {
-        guard let m = plan.memory, let inSlot = plan.inputSlot else { return ["the plan has no memory plan"] }
+        guard let m = plan.memory, plan.inputs.allSatisfy({ $0.slot != nil }) else { return ["the plan has no memory plan"] }
         var out: [String] = []
         for (i, slot) in plan.slots.enumerated() {
             if slot.id != i || slot.offset < 0 || slot.bytes < 0 || slot.offset % 4 != 0 || slot.offset > m.arenaBytes - slot.bytes {
@@ -179,12 +191,15 @@ public enum VerifyPlan {
             guard let slot, plan.slots.indices.contains(slot) else { out.append("\(what) has no slot"); return }
             if shape.reduce(4, *) > plan.slots[slot].bytes { out.append("\(what) (\(shape)) does not fit slot \(slot)") }
         }
-        fits(inSlot, plan.input, "the input")
-        var slotOf: [Int: Int?] = [0: inSlot]
+        var slotOf: [Int: Int?] = [:]
+        for i in plan.inputs {
+            fits(i.slot, i.shape, "the input '\(i.name)'")
+            slotOf[i.value] = i.slot
+        }
         for (i, s) in plan.steps.enumerated() {
             fits(s.slot, s.shape, "step \(i) '\(s.name)'")
             slotOf[s.value] = s.slot
-            for inp in s.inputs where inp.value != 0 && slotOf[inp.value] != .some(inp.slot) {
+            for inp in s.inputs where !plan.isInput(inp.value) && slotOf[inp.value] != .some(inp.slot) {
                 out.append("step \(i) '\(s.name)' reads v\(inp.value) from slot \(inp.slot.map(String.init) ?? "none"), where it was not written")
             }
             if s.inPlace && !(s.kind.canRunInPlace && s.inputs[0].slot == s.slot && s.inputs[0].window == nil) {
@@ -223,8 +238,10 @@ public enum VerifyPlan {
             let o = plan.slots[slot].offset
             return (o, o + shape.reduce(4, *))
         }
-        let (ilo, ihi) = range(plan.inputSlot, plan.input)
-        lives[0] = Life(value: 0, def: -1, last: -1, lo: ilo, hi: ihi, name: "input")
+        for i in plan.inputs {
+            let (ilo, ihi) = range(i.slot, i.shape)
+            lives[i.value] = Life(value: i.value, def: -1, last: -1, lo: ilo, hi: ihi, name: i.name)
+        }
         for (i, s) in plan.steps.enumerated() {
             let (lo, hi) = range(s.slot, s.shape)
             if s.slot == nil || s.slot! >= plan.slots.count || hi > (plan.slots[s.slot!].offset + plan.slots[s.slot!].bytes) {
@@ -233,7 +250,7 @@ public enum VerifyPlan {
             lives[s.value] = Life(value: s.value, def: i, last: i, lo: lo, hi: hi, name: s.name)
             for inp in s.inputs { lives[inp.value]?.last = i }
         }
-        lives[plan.outputValue]?.last = plan.steps.count
+        for o in plan.outputs { lives[o.value]?.last = plan.steps.count }
         func inPlace(_ step: Int, over value: Int) -> Bool {
             step >= 0 && step < plan.steps.count && plan.steps[step].inPlace && plan.steps[step].inputs[0].value == value
         }

@@ -1,6 +1,7 @@
 // Turns a model file (and the backbone it names) into a ModelSpec.
 //
-// Model file keys: name, extends, input, classes, backbone, head, graph, output.
+// Model file keys: name, extends, input | inputs, classes, backbone | backbones, head, graph,
+// output | outputs (SpecInputsOutputs.swift reads the input, output and backbone keys).
 // Backbone file keys: name, defaults, layers. Docs/SpecLanguage.md documents every key.
 // All problems are collected in `diagnostics`; `load` returns nil if any is an error.
 
@@ -25,27 +26,15 @@ public struct SpecLoader {
         guard let r = MappingReader(root, context: "the model", diagnostics: diagnostics) else { return nil }
         r.markSeen("extends")
         let name = r.string("name")?.value ?? Self.stem(file)
-        var input = readInput(r.raw("input"), at: root.start)
-        input.location = r.keyLocation("input")
-        var spec = ModelSpec(name: name, file: file, location: root.start, input: input)
+        var spec = ModelSpec(name: name, file: file, location: root.start, input: InputSpec(channels: Located(3, at: root.start)))
+        spec.inputs = readInputs(r, at: root.start)
         (spec.classes, spec.classNames) = ClassList.read(r, diagnostics: diagnostics)
-        if let b = r.raw("backbone") {
-            if let rel = b.scalar, !b.isNull {
-                let path = SpecFiles.resolve(rel, relativeTo: b.start.file)   // relative to the file that says it
-                if let node = SpecFiles(diagnostics: diagnostics).readResolved(path, from: b.start) {
-                    spec.backbone = readBackbone(node, file: path)
-                }
-            } else if b.mapping != nil {
-                spec.backbone = readBackbone(b, file: file)
-            } else {
-                r.typeError("backbone", "a file name or a mapping with 'layers'", b)
-            }
-        }
+        spec.backbones = readBackbones(r, file: file)
         if let h = r.raw("head") { spec.head = readHead(h) }
         let layers = LayerReader(diagnostics: diagnostics, context: "the model", catalog: catalog)
         let defaults = layers.readDefaults(r.raw("defaults"))
         if let g = r.raw("graph") { spec.graph = layers.readLayers(g, defaults: defaults) }
-        spec.output = r.string("output")
+        spec.outputs = readOutputs(r)
         if spec.head != nil, spec.classes == nil, !r.has("classes") {
             _ = r.require("classes", "the number of classes the head scores")
         }
@@ -56,17 +45,25 @@ public struct SpecLoader {
         return spec
     }
 
-    func readInput(_ node: YAMLNode?, at loc: SourceLocation) -> InputSpec {
+    func readInput(_ node: YAMLNode?, at loc: SourceLocation, context: String = "'input'") -> InputSpec {
         var input = InputSpec(channels: Located(3, at: loc))
-        guard let node, let r = MappingReader(node, context: "'input'", diagnostics: diagnostics) else { return input }
+        guard let node, let r = MappingReader(node, context: context, diagnostics: diagnostics) else { return input }
         if let c = r.int("channels", min: 1) { input.channels = c }
         if let o = r.choice("order", InputSpec.ChannelOrder.self, ["rgb", "bgr"]) { input.order = o.value }
-        if let m = r.doubles("mean") {
-            input.mean = m
+        func perChannel(_ key: String) -> [Double]? {
+            guard let m = r.doubles(key) else { return nil }
             if !m.isEmpty, m.count != 1, m.count != input.channels.value {
-                diagnostics.error(.badValue, "'mean' has \(m.count) values but the input has \(input.channels.value) channels",
-                                  at: r.keyLocation("mean"))
+                diagnostics.error(.badValue, "'\(key)' has \(m.count) values but the input has \(input.channels.value) channels",
+                                  at: r.keyLocation(key))
             }
+            return m
+        }
+        if let m = perChannel("mean") { input.mean = m }
+        if let s = perChannel("std") {
+            if let bad = s.first(where: { $0 <= 0 }) {
+                diagnostics.error(.badValue, "'std' in \(context) must be positive, found \(bad)", at: r.keyLocation("std"))
+            }
+            input.std = s
         }
         if let s = r.double("scale") { input.scale = s.value }
         input.size = r.pair("size", min: 1)

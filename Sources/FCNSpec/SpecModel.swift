@@ -72,14 +72,27 @@ public struct BackboneSpec: Sendable {
     public var name: String
     public var file: String
     public var layers: [LayerSpec]
+    /// Written before / after every layer name of this backbone (`backbone: {file:, prefix:}`),
+    /// already applied to `layers` (names and references) by the loader.
+    public var prefix = ""
+    public var suffix = ""
+    /// The network input this backbone's first layer reads (nil: the first input).
+    public var input: Located<String>?
+    public init(name: String, file: String, layers: [LayerSpec]) {
+        self.name = name; self.file = file; self.layers = layers
+    }
 }
 
 public struct InputSpec: Sendable {
     public enum ChannelOrder: String, Codable, Sendable { case rgb, bgr }
+    /// The name layers read it by: `input` for the single `input:`, the key under `inputs:`.
+    public var name = "input"
     public var channels: Located<Int>
     public var order: ChannelOrder = .rgb
     public var mean: [Double] = []
     public var scale: Double = 1
+    /// Per-channel divisor after the mean (torchvision's std); empty means 1.
+    public var std: [Double] = []
     /// The example size `fcngc compile` uses when `--input` is not given.
     public var size: Located<Pair>?
     /// The `input:` key (nil when the spec has none): where diagnostics about the input point.
@@ -119,14 +132,36 @@ public struct ModelSpec: Sendable {
     public var name: String
     public var file: String
     public var location: SourceLocation
-    public var input: InputSpec
+    /// The network inputs, in order (`input:` is one named `input`; `inputs:` names several).
+    public var inputs: [InputSpec]
     public var classes: Located<Int>?
     /// `classes: [background, aeroplane, ...]`: the names, one per class (nil for a count).
     public var classNames: [String]?
-    public var backbone: BackboneSpec?
+    /// The backbones (`backbone:`, or several streams under `backbones:`), in order.
+    public var backbones: [BackboneSpec] = []
     public var head: HeadSpec?
     /// Explicit layers after the backbone (for heads that are not the classic ladder).
     public var graph: [LayerSpec] = []
-    /// The layer whose output is the network's output (default: the last one).
-    public var output: Located<String>?
+    /// The layers whose outputs are the network's outputs, primary first (empty: the last layer).
+    public var outputs: [Located<String>] = []
+
+    public init(name: String, file: String, location: SourceLocation, input: InputSpec) {
+        self.name = name; self.file = file; self.location = location; self.inputs = [input]
+    }
+
+    /// The first (for most models the only) input.
+    public var input: InputSpec {
+        get { inputs[0] }
+        set { inputs[0] = newValue }
+    }
+    /// The first backbone (nil when the model has none).
+    public var backbone: BackboneSpec? {
+        get { backbones.first }
+        set { backbones = newValue.map { [$0] } ?? [] }
+    }
+    /// The primary output (nil: the last layer).
+    public var output: Located<String>? {
+        get { outputs.first }
+        set { outputs = newValue.map { [$0] } ?? [] }
+    }
 }

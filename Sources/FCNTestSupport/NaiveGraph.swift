@@ -9,9 +9,14 @@ import FCNRuntime
 public enum NaiveGraph {
     /// Every node's output, by node id. `weights` answers `<layer>.weight` / `.bias`.
     public static func run(_ g: Graph, input: NaiveTensor, weights: (String) -> [Float]?) -> [NaiveTensor] {
+        run(g, inputs: [input], weights: weights)
+    }
+
+    /// Every node's output for one tensor per network input (in the graph's input order).
+    public static func run(_ g: Graph, inputs: [NaiveTensor], weights: (String) -> [Float]?) -> [NaiveTensor] {
         var out: [NaiveTensor] = []
-        for n in g.nodes {
-            guard n.op != .input else { out.append(input); continue }
+        for (id, n) in g.nodes.enumerated() {
+            guard n.op != .input else { out.append(inputs[id]); continue }
             let x = out[n.inputs[0]]
             let p = n.params
             func convParams(_ cin: Int) -> ConvParams {

@@ -63,12 +63,15 @@ struct BenchCommand: ParsableCommand {
         var network: (times: [Double], refTimes: [Double], rss: Int)?
         if !noNetwork {
             let exe = try Executable(plan: plan, weights: WeightStore.random(for: plan, seed: 0))
-            let x = Tensor(shape: [1] + plan.input)
-            Bench.fillRandom(x.pointer, count: x.count, seed: 1)
-            _ = try exe.run(x)
+            let xs = plan.inputs.enumerated().map { k, input in
+                let x = Tensor(shape: [1] + input.shape)
+                Bench.fillRandom(x.pointer, count: x.count, seed: UInt64(1 + k))
+                return x
+            }
+            _ = try exe.run(inputs: xs)
             var t: [Double] = [], r: [Double] = []
             for _ in 0..<rounds {
-                t.append(try Bench.time(settle: true) { _ = try exe.run(x) })
+                t.append(try Bench.time(settle: true) { _ = try exe.run(inputs: xs) })
                 r.append(ref.time(threads: nThreads))
             }
             network = (t, r, PeakMemory.residentBytes)

@@ -73,8 +73,9 @@ extension RunCommand {
     func checkPaths() throws {
         var inputs = [OutputPaths.Use("the spec", spec)]
         if let weights = weightOptions.weights { inputs.append(.init("--weights", weights)) }
-        if let image { inputs.append(.init("--image", image)) }
-        if let tensor { inputs.append(.init("--tensor", tensor)) }
+        for a in image.map({ InputArgument($0, option: "--image") }) + tensor.map({ InputArgument($0, option: "--tensor") }) {
+            inputs.append(.init(a.option, a.path))
+        }
         var outputs: [OutputPaths.Use] = []
         if let output { outputs.append(.init("-o", output)) }
         if let overlay { outputs.append(.init("--overlay", overlay)) }
@@ -83,7 +84,7 @@ extension RunCommand {
         if let trace { outputs.append(.init("--trace", trace)) }
         try OutputPaths.check(inputs: inputs, outputs: outputs)
         if let dumpSteps { try OutputPaths.requireDirectories([.init("--dump-steps", dumpSteps)]) }
-        if image.map({ Directories.kind($0) != .directory }) ?? true {
+        if !(image.count == 1 && tensor.isEmpty && Directories.kind(image[0]) == .directory) {
             try OutputPaths.requireFiles(outputs.filter { $0.option != "--dump-steps" })
         }
     }

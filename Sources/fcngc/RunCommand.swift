@@ -1,6 +1,8 @@
-// `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image IMG|DIR | --tensor IN.npy) [-o OUT]
-//  [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N] [--trace FILE.json]
-//  [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
+// `fcngc run (SPEC | PLAN.json) (--weights W | --init random[:S]) (--image [NAME=]IMG|DIR | --tensor [NAME=]IN.npy)...
+//  [-o OUT] [--output NAME] [--overlay FILE] [--scores FILE.npy] [--threads N] [--dump-steps DIR] [--repeat N]
+//  [--trace FILE.json] [--conv-algorithm auto|gemm|winograd|winograd-f2x3]`
+// A model with several inputs takes one --image or --tensor per input, each NAME=PATH
+// (RunInputs.swift); --output picks which of several outputs -o, --overlay and --scores write.
 
 import ArgumentParser
 import Foundation
@@ -15,9 +17,13 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "Model spec file, or a plan saved by `fcngc compile --emit json -o plan.json` (runs as reviewed, at its size).") var spec: String
     @OptionGroup var weightOptions: WeightOptions
-    @Option(help: "Input image (PNG or JPEG) or a directory of them.") var image: String?
-    @Option(help: "Input tensor (.npy, float32 N,C,H,W, already preprocessed).") var tensor: String?
-    @Option(name: .shortAndLong, help: "Label map PNG (or a directory, for a directory of images).") var output: String?
+    @Option(help: ArgumentHelp("Input image (PNG or JPEG) or a directory of them; NAME=IMG for one of several inputs.", valueName: "[name=]image"))
+    var image: [String] = []
+    @Option(help: ArgumentHelp("Input tensor (.npy, float32 N,C,H,W, already preprocessed); NAME=IN.npy for one of several inputs.", valueName: "[name=]tensor"))
+    var tensor: [String] = []
+    @Option(name: [.customShort("o"), .customLong("labels")], help: "Label map PNG (or a directory, for a directory of images).") var output: String?
+    @Option(name: .customLong("output"), help: "Which of the model's outputs -o, --overlay and --scores write (default: the primary, the first in `outputs:`).")
+    var outputName: String?
     @Option(help: "Also write the label map blended over the image (file or directory).") var overlay: String?
     @Option(help: "Also write the raw class scores (N,C,H,W float32 .npy; a directory for a directory of images).") var scores: String?
     @Option(help: "Threads for kernels and BLAS (default: all cores).") var threads: Int?
@@ -30,7 +36,7 @@ struct RunCommand: ParsableCommand {
     var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
-        if (image == nil) == (tensor == nil) { throw ValidationError("give exactly one of --image or --tensor") }
+        if image.isEmpty, tensor.isEmpty { throw ValidationError("give --image or --tensor (one per input, NAME=PATH when the model has several)") }
         if output == nil, scores == nil, overlay == nil, dumpSteps == nil, trace == nil { throw ValidationError("nothing to write: give -o, --scores, --overlay, --dump-steps or --trace") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
@@ -48,7 +54,12 @@ struct RunCommand: ParsableCommand {
         runner.convAlgorithm = convAlgorithm
         do {
             try checkPaths()
-            if let tensor { try runTensor(runner, tensor) } else if let image { try runImages(runner, image) }
+            let args = image.map { InputArgument($0, option: "--image") } + tensor.map { InputArgument($0, option: "--tensor") }
+            if args.count == 1, args[0].isImage, args[0].name == nil, Directories.kind(args[0].path) != .file {
+                try runImages(runner, args[0].path)
+            } else {
+                try runInputs(runner, args)
+            }
         } catch let e as RuntimeError {
             Terminal.printError("error: \(e.message)")
             throw ExitCode(1)
@@ -57,9 +68,9 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func timed(_ body: () throws -> Tensor) rethrows -> Tensor {
+    func timed(_ body: () throws -> [Tensor]) rethrows -> [Tensor] {
         var times: [Double] = [], cpu: [Double] = []
-        var out: Tensor!
+        var out: [Tensor] = []
         func cpuMs() -> Double {
             var ts = timespec()
             clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
@@ -78,20 +89,40 @@ struct RunCommand: ParsableCommand {
         return out
     }
 
-    func runTensor(_ runner: ModelRunner, _ path: String) throws {
-        let input = try NPY.read(path: path)
-        try NetworkInputCheck.check(input, file: path)
+    /// One run: one image or tensor per network input (a single image file included).
+    func runInputs(_ runner: ModelRunner, _ args: [InputArgument]) throws {
+        let loaded = try readInputs(args)
+        let first = args[0], size = Pair(loaded[0].size.h, loaded[0].size.w), batch = loaded[0].batch
         // Refuse before anything is written.
-        if output != nil || overlay != nil, input.n != 1 {
-            throw RuntimeError(file: path, "-o writes one label map; this tensor holds \(input.n) images (use --scores)")
+        if output != nil || overlay != nil, batch != 1 {
+            throw RuntimeError(file: first.path, "-o writes one label map; this tensor holds \(batch) images (use --scores)")
         }
-        try NetworkInputCheck.check(input, file: path, modelChannels: try runner.plan(Pair(input.h, input.w)).input[0])
-        let s = try compute(runner, input, file: path)
-        try Feedback.phase("write") {
-            let map = output == nil ? nil : try labels(s)
+        let images = zip(args, loaded).compactMap { a, l -> (InputArgument, RGBImage)? in
+            if case .image(let i) = l { return (a, i) } else { return nil }
+        }
+        if overlay != nil, images.isEmpty { throw RuntimeError("--overlay blends the label map over an input image; this run has only tensors") }
+        let plan: Plan
+        do {
+            plan = try runner.plan(size)
+        } catch is CompilationFailed where first.isImage {
+            throw RuntimeError(file: first.path, "the model does not compile at this image's size, \(size.h)x\(size.w) (errors above)")
+        }
+        let chosen = try outputIndex(plan)
+        let ordered = try InputArgument.assign(args, to: plan.inputs)
+        var tensors: [Tensor] = []
+        for (a, input) in zip(ordered, plan.inputs) {
+            tensors.append(try loaded[args.firstIndex(of: a)!].tensor(for: input, file: a.path))
+        }
+        if images.count == args.count { try runner.checkMemory(plan, size: size, batch: 1, file: first.path) }
+        let s = try compute(runner, tensors, file: first.path)[chosen]
+        let map = try Feedback.phase("write") { () -> LabelMap? in
+            let map = output == nil && overlay == nil ? nil : try labels(s)
             if let scores { try NPY.write(s, to: scores) }
             if let output, let map { try LabelPNG.write(map, to: output) }
+            if let overlay, let map { try LabelPNG.writeOverlay(images[0].1, map, to: overlay) }
+            return map
         }
+        if overlay != nil, let map { Feedback.note(OverlayLegend.text(map, classes: chosen == 0 ? plan.classes : nil)) }
     }
 
     func runImages(_ runner: ModelRunner, _ path: String) throws {
@@ -142,12 +173,14 @@ struct RunCommand: ParsableCommand {
         } catch is CompilationFailed {
             throw RuntimeError(file: path, "the model does not compile at this image's size, \(img.height)x\(img.width) (errors above)")
         }
-        guard plan.input[0] == 3 else {
-            throw RuntimeError(file: path, "the model takes \(plan.input[0])-channel input and images are RGB: give an already preprocessed tensor with --tensor")
+        guard plan.inputs.count == 1 else {
+            let names = plan.inputs.map(\.name)
+            throw RuntimeError(file: path, "the model has \(names.count) inputs (\(names.joined(separator: ", "))): a directory run feeds one; run each image with --image NAME=... per input")
         }
+        let chosen = try outputIndex(plan)
         try runner.checkMemory(plan, size: Pair(img.height, img.width), batch: 1, file: path)
-        let input = try Images.preprocess(img, plan.preprocessing)
-        let s = try compute(runner, input, file: path)
+        let input = try LoadedInput.image(img).tensor(for: plan.inputs[0], file: path)
+        let s = try compute(runner, [input], file: path)[chosen]
         let map = try Feedback.phase("write") {
             let map = try labels(s)
             if let scores { try NPY.write(s, to: scores) }
@@ -155,7 +188,7 @@ struct RunCommand: ParsableCommand {
             if let overlay { try LabelPNG.writeOverlay(img, map, to: overlay) }
             return map
         }
-        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: plan.classes)) }
+        if overlay != nil { Feedback.note(OverlayLegend.text(map, classes: chosen == 0 ? plan.classes : nil)) }
     }
 
     func labels(_ s: Tensor) throws -> LabelMap {
@@ -167,16 +200,17 @@ struct RunCommand: ParsableCommand {
         return LabelMap(width: s.w, height: s.h, labels: labels)
     }
 
-    /// Scores for `input`: timed (with --repeat), or with every step written out (--dump-steps).
-    func compute(_ runner: ModelRunner, _ input: Tensor, file: String) throws -> Tensor {
-        try NetworkInputCheck.check(input, file: file)
+    /// Every output for `inputs` (one per network input): timed (with --repeat), or with every
+    /// step written out (--dump-steps).
+    func compute(_ runner: ModelRunner, _ inputs: [Tensor], file: String) throws -> [Tensor] {
+        let x = inputs[0]
         // Compile, load weights and allocate before any timing starts.
-        let exe = try runner.executable(Pair(input.h, input.w), batch: input.n, input: file)
-        if tensor != nil { runner.releaseWeights() }   // one size only: keep no untransformed copies
-        if let dumpSteps { return try StepDump.run(exe, input, to: dumpSteps) }
-        let runOnce = { () throws -> Tensor in
-            if `repeat` > 1 { return try timed { try exe.run(input) } }
-            return try Feedback.phase("run \(input.n == 1 ? "" : "\(input.n) images at ")\(input.h)x\(input.w)") { try exe.run(input) }
+        let exe = try runner.executable(Pair(x.h, x.w), batch: x.n, input: file)
+        if image.isEmpty { runner.releaseWeights() }   // one size only: keep no untransformed copies
+        if let dumpSteps { return try StepDump.run(exe, inputs, to: dumpSteps) }
+        let runOnce = { () throws -> [Tensor] in
+            if `repeat` > 1 { return try timed { try exe.run(inputs: inputs) } }
+            return try Feedback.phase("run \(x.n == 1 ? "" : "\(x.n) images at ")\(x.h)x\(x.w)") { try exe.run(inputs: inputs) }
         }
         if let trace { return try RunTraceFile.run(exe, to: trace, runOnce) }
         return try runOnce()

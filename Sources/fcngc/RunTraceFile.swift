@@ -6,10 +6,10 @@ import FCNCompiler
 import FCNRuntime
 
 enum RunTraceFile {
-    static func run(_ exe: Executable, to path: String, _ body: () throws -> Tensor) throws -> Tensor {
+    static func run<T>(_ exe: Executable, to path: String, _ body: () throws -> T) throws -> T {
         let trace = RunTrace()
         trace.attach(to: exe)
-        let out: Tensor
+        let out: T
         do { out = try body() } catch { trace.detach(from: exe); throw error }
         trace.detach(from: exe)
         let json = trace.json(plan: exe.plan, batch: exe.batch, liveBytes: MemoryTimeline(exe.plan).liveBytes)

@@ -9,7 +9,7 @@ import FCNRuntime
 enum StepDump {
     /// `perturb`: debugging only — add 1% of its largest value to every 7th value of that layer's step.
     @discardableResult
-    static func run(_ exe: Executable, _ input: Tensor, to dir: String, perturb: String? = nil) throws -> Tensor {
+    static func run(_ exe: Executable, _ inputs: [Tensor], to dir: String, perturb: String? = nil) throws -> [Tensor] {
         try Directories.create(dir)
         var failure: Error?
         exe.observer = { _, step, out in
@@ -22,7 +22,7 @@ enum StepDump {
             do { try NPY.write(out, to: file) } catch { failure = failure ?? error }
         }
         defer { exe.observer = nil }
-        let out = try exe.run(input)
+        let out = try exe.run(inputs: inputs)
         if let failure { throw failure }
         return out
     }

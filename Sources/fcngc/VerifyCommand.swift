@@ -54,19 +54,26 @@ struct VerifyCommand: ParsableCommand {
                 let tag = "\(size.h)x\(size.w)"
                 // A seeded input, in the range of preprocessed images.
                 let plan = try runner.plan(size)
-                let x = Tensor(shape: [batch] + plan.input)
+                // One seeded tensor per input, in the range of preprocessed images.
                 var rng = WeightRNG(seed: seed)
-                for i in 0..<x.count { x.pointer[i] = Float(rng.nextUniform() * 255 - 128) }
-                try NPY.write(x, to: path("input-\(tag).npy"))
+                let xs = plan.inputs.map { input in
+                    let x = Tensor(shape: [batch] + input.shape)
+                    for i in 0..<x.count { x.pointer[i] = Float(rng.nextUniform() * 255 - 128) }
+                    return x
+                }
+                let inputFiles = plan.inputs.map { path("input-\(tag)-\($0.name).npy") }
+                for (x, file) in zip(xs, inputFiles) { try NPY.write(x, to: file) }
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
                 let exe = try runner.executable(size, batch: batch)
                 let steps = path("steps-\(tag)")
-                let scores = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, x, to: steps, perturb: injectFault) }
-                try NPY.write(scores, to: path("fcngc-\(tag).npy"))
+                let outputs = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, xs, to: steps, perturb: injectFault) }
+                try NPY.write(outputs[0], to: path("fcngc-\(tag).npy"))
                 // The report is one stream, stdout: this header, then the script's lines for this size.
-                print("fcngc: \(spec) at \(tag), batch \(batch): scores \(scores.shape); ONNX Runtime on the same export:")
+                let shapes = zip(plan.outputs, outputs).map { "\($0.name) \($1.shape)" }.joined(separator: ", ")
+                print("fcngc: \(spec) at \(tag), batch \(batch): \(plan.outputs.count == 1 ? "scores \(outputs[0].shape)" : "outputs \(shapes)"); ONNX Runtime on the same export:")
                 fflush(stdout)
-                if !(try runPython(path("model.onnx"), path("input-\(tag).npy"), path("fcngc-\(tag).npy"), steps)) { failed.append(tag) }
+                let feeds = zip(plan.inputs, inputFiles).dropFirst().map { "\($0.name)=\($1)" }
+                if !(try runPython(path("model.onnx"), inputFiles[0], path("fcngc-\(tag).npy"), steps, feeds: feeds)) { failed.append(tag) }
             }
             let n = sizes.count, plural = n == 1 ? "" : "s"
             print(failed.isEmpty ? "verify: OK at \(n) of \(n) size\(plural)"
@@ -81,11 +88,12 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// True when the script's checks passed.
-    func runPython(_ model: String, _ input: String, _ expected: String, _ steps: String) throws -> Bool {
+    func runPython(_ model: String, _ input: String, _ expected: String, _ steps: String, feeds: [String]) throws -> Bool {
         let script = try VerifierScript.path()
         let venv = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         let py = python ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env")
         var args = [script, model, input, expected, "--intermediates", steps, "--tolerance", String(tolerance)]
+        for f in feeds { args += ["--feed", f] }
         if python == nil, py == "/usr/bin/env" { args.insert("python3", at: 0) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: py)

@@ -1,5 +1,5 @@
 // The graph's invariants, checked after every graph pass in debug builds and by the tests
-// (the graph-side twin of FCNPlan's VerifyPlan): node 0 is the only input; nodes are in
+// (the graph-side twin of FCNPlan's VerifyPlan): the inputs come first; nodes are in
 // topological order (every input and `like` reference is an earlier node); names are unique;
 // each node reads as many inputs as its op's definition says; after infer-channels every
 // node has channels; after infer-crop-offsets every crop has its offset and every node its
@@ -17,11 +17,12 @@ public enum VerifyGraph {
         let done = { (p: String) in (order.firstIndex(of: p) ?? 0) <= (order.firstIndex(of: pass) ?? 0) }
         guard !g.nodes.isEmpty else { return ["the graph has no nodes"] }
         if g.nodes[0].op != .input { out.append("node 0 is '\(g.nodes[0].name)', not the input") }
-        if !g.nodes.indices.contains(g.output) { out.append("the output v\(g.output) is not a node") }
+        for o in g.outputs where !g.nodes.indices.contains(o) || g.nodes[o].op == .input { out.append("the output v\(o) is not a layer") }
+        if g.outputs.isEmpty { out.append("the graph has no output") }
         var names = Set<String>()
         for (id, n) in g.nodes.enumerated() {
             if !names.insert(n.name).inserted { out.append("two nodes are named '\(n.name)'") }
-            if id > 0, n.op == .input { out.append("node \(id) '\(n.name)' is a second input") }
+            if id > 0, n.op == .input, g.nodes[id - 1].op != .input { out.append("node \(id) '\(n.name)' is an input after a layer") }
             for j in n.inputs + (n.like.map { [$0] } ?? []) where j < 0 || j >= id {
                 out.append("node \(id) '\(n.name)' reads v\(j), which is not an earlier node")
             }

@@ -17,17 +17,22 @@ public struct BuildGraphPass {
 
     public func run(_ spec: ModelSpec) -> Graph? {
         var pending: [Pending] = []
-        var previous = "input"
+        let inputNames = spec.inputs.map(\.name)
+        var previous = inputNames[0]
         func add(_ layers: [LayerSpec], origin: String, steps: [Int?]? = nil) {
             for (i, l) in layers.enumerated() {
                 pending.append(Pending(spec: l, origin: origin, step: steps?[i], previous: previous))
                 previous = l.name
             }
         }
-        if let b = spec.backbone { add(b.layers, origin: "backbone \(b.name)") }
+        for b in spec.backbones {
+            // Each stream starts at its own input (the first input unless it names one).
+            previous = b.input?.value ?? inputNames[0]
+            add(b.layers, origin: "backbone \(b.name)")
+        }
         let backboneEnd = previous
         if let head = spec.head, let classes = spec.classes {
-            let generated = ExpandHead(head: head, classes: classes).layers()
+            let generated = ExpandHead(head: head, classes: classes, input: inputNames[0]).layers()
             add(generated.map(\.spec), origin: "head", steps: generated.map(\.step))
         }
         if !spec.graph.isEmpty {
@@ -35,12 +40,13 @@ public struct BuildGraphPass {
             add(spec.graph, origin: "graph")
         }
 
-        // Names: unique, not "input".
+        // Names: unique, and not an input's.
         var firstByName: [String: Int] = [:]
         for (i, p) in pending.enumerated() {
             let name = p.spec.name
-            if name == "input" {
-                diagnostics.error(.duplicateLayer, "'input' is the network input; choose another layer name", at: p.spec.location)
+            if let k = inputNames.firstIndex(of: name) {
+                diagnostics.error(.duplicateLayer, "'\(name)' is a network input; choose another layer name", at: p.spec.location,
+                                  notes: spec.inputs[k].location.map { [.init("input '\(name)' is declared here", at: $0)] } ?? [])
             } else if let j = firstByName[name] {
                 diagnostics.error(.duplicateLayer, "duplicate layer name '\(name)'", at: p.spec.location,
                                   notes: [.init("'\(name)' first defined here", at: pending[j].spec.location)])
@@ -48,7 +54,14 @@ public struct BuildGraphPass {
                 firstByName[name] = i
             }
         }
-        let allNames = ["input"] + pending.map(\.spec.name)
+        for b in spec.backbones {
+            if let i = b.input, !inputNames.contains(i.value) {
+                let hint = NearNames.layer(i.value, in: inputNames)
+                diagnostics.error(.unknownLayer, "backbone '\(b.name)' reads unknown input '\(i.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
+                                  at: i.location, fix: hint.map { "write '\($0)'" })
+            }
+        }
+        let allNames = inputNames + pending.map(\.spec.name)
         // Caffe's in-place layers: a relu or dropout written right after a layer (reading it
         // implicitly or by name) rewrites that layer's output, so a reference to `fc7` means
         // fc7 after relu7 and drop7, as in the reference nets.
@@ -60,7 +73,7 @@ public struct BuildGraphPass {
             }
         }
         func resolve(_ ref: Located<String>, for layer: String) -> Int? {
-            if ref.value == "input" { return -1 }
+            if let k = inputNames.firstIndex(of: ref.value) { return -1 - k }
             if var j = firstByName[ref.value] {
                 while let k = inplaceNext[j], pending[k].spec.name != layer { j = k }
                 return j
@@ -70,7 +83,7 @@ public struct BuildGraphPass {
                               at: ref.location, fix: hint.map { "write '\($0)'" })
             return nil
         }
-        // Edges in pending-index space (-1 = input).
+        // Edges in pending-index space (-1 - k = input k).
         var inputs: [[Int]] = [], likes: [Int?] = []
         for p in pending {
             let refs = p.spec.inputs.isEmpty ? [Located(p.previous, at: p.spec.location)] : p.spec.inputs
@@ -80,9 +93,16 @@ public struct BuildGraphPass {
         if diagnostics.hasErrors { return nil }
         guard let order = topologicalOrder(pending, inputs, likes) else { return nil }
 
-        var newID: [Int: NodeID] = [-1: 0]
-        for (k, i) in order.enumerated() { newID[i] = k + 1 }
-        var nodes = [Node(name: "input", op: .input, inputs: [], params: Params(), location: spec.input.location ?? spec.location, origin: "input")]
+        var newID: [Int: NodeID] = [:]
+        var nodes: [Node] = []
+        for (k, input) in spec.inputs.enumerated() {
+            newID[-1 - k] = k
+            var params = Params()
+            params.out = input.channels.value
+            nodes.append(Node(name: input.name, op: .input, inputs: [], params: params,
+                              location: input.location ?? spec.location, origin: "input"))
+        }
+        for (k, i) in order.enumerated() { newID[i] = k + spec.inputs.count }
         for i in order {
             let p = pending[i]
             // The reader accepted only the catalog's kinds, which are OpKind's.
@@ -94,14 +114,23 @@ public struct BuildGraphPass {
             node.headStep = p.step
             nodes.append(node)
         }
-        var output = nodes.count - 1
-        if let o = spec.output {
-            if let r = resolve(o, for: "output") { output = newID[r]! } else { return nil }
+        guard nodes.count > spec.inputs.count else { return nil }
+        var outputs = [nodes.count - 1]
+        if !spec.outputs.isEmpty {
+            outputs = []
+            for o in spec.outputs {
+                guard let r = resolve(o, for: "output") else { continue }
+                if r < 0 {
+                    diagnostics.error(.badValue, "'\(o.value)' is a network input; an output must be a layer", at: o.location)
+                } else {
+                    outputs.append(newID[r]!)
+                }
+            }
+            if outputs.count != spec.outputs.count { return nil }
         } else if spec.head != nil, spec.graph.isEmpty, let score = nodes.firstIndex(where: { $0.name == "score" && $0.origin == "head" }) {
-            output = score
+            outputs = [score]
         }
-        let graph = Graph(name: spec.name, nodes: nodes, output: output,
-                          inputChannels: spec.input.channels.value, classes: spec.classes?.value)
+        let graph = Graph(name: spec.name, nodes: nodes, outputs: outputs, classes: spec.classes?.value)
         warnUnused(graph)
         return graph
     }
@@ -160,16 +189,19 @@ public struct BuildGraphPass {
     /// first root (a dead layer whose own inputs are all live), names every root and counts
     /// the dead layers that follow from them; notes point at the other roots.
     func warnUnused(_ g: Graph) {
-        let live = Liveness.live(outputs: [g.output], reads: { reads(g[$0]) })
+        let live = Liveness.live(outputs: g.outputs, reads: { reads(g[$0]) })
         let consumers = g.consumers()
         var seen = Set<NodeID>()
-        for i in g.nodes.indices where !live.contains(i) && !seen.contains(i) {
+        for i in g.inputs where !live.contains(i) {
+            diagnostics.warning(.unusedLayer, "input '\(g[i].name)' is on no path to the outputs: no layer that is computed reads it", at: g[i].location)
+        }
+        for i in g.nodes.indices where !live.contains(i) && !seen.contains(i) && g[i].op != .input {
             // Nodes are in topological order, so the region's first node is a root.
             var region: [NodeID] = [], todo = [i]
             seen.insert(i)
             while let d = todo.popLast() {
                 region.append(d)
-                for m in reads(g[d]) + consumers[d] where !live.contains(m) && seen.insert(m).inserted { todo.append(m) }
+                for m in reads(g[d]) + consumers[d] where !live.contains(m) && g[m].op != .input && seen.insert(m).inserted { todo.append(m) }
             }
             let roots = region.sorted().filter { reads(g[$0]).allSatisfy(live.contains) }.map { g[$0] }
             let more = region.count - roots.count, plural = roots.count + more > 1
@@ -180,7 +212,7 @@ public struct BuildGraphPass {
                 : roots.count == 1 ? " and the \(more) layer\(more == 1 ? "" : "s") after it"
                 : ", and the \(more) layer\(more == 1 ? "" : "s") after them,"
             diagnostics.warning(.unusedLayer,
-                "\(subject)\(after) \(plural ? "are" : "is") on no path to the output ('\(g[g.output].name)'): \(plural ? "they" : "it") will not be computed",
+                "\(subject)\(after) \(plural ? "are" : "is") on no path to the output\(g.outputs.count > 1 ? "s" : "") (\(g.outputs.map { "'\(g[$0].name)'" }.joined(separator: ", "))): \(plural ? "they" : "it") will not be computed",
                 at: roots[0].location,
                 notes: roots.dropFirst().map { .init("'\($0.name)' is on no path to the output either", at: $0.location) })
         }

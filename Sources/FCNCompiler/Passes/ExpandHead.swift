@@ -20,6 +20,8 @@ import FCNSpec
 struct ExpandHead {
     let head: HeadSpec
     let classes: Located<Int>
+    /// The network input the final crop takes its size from (the first input).
+    var input = "input"
 
     func layers() -> [(spec: LayerSpec, step: Int?)] {
         var out: [(spec: LayerSpec, step: Int?)] = []
@@ -76,7 +78,7 @@ struct ExpandHead {
         }
         var final = LayerSpec(kind: OpKind.crop.rawValue, name: "score", location: head.steps.last?.location ?? head.location)
         final.inputs = [Located(current, at: final.location)]
-        final.set("like", .word("input"), at: final.location)
+        final.set("like", .word(input), at: final.location)
         out.append((final, head.steps.count - 1))
         return out
     }

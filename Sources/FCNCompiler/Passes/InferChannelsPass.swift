@@ -14,7 +14,7 @@ public struct InferChannelsPass {
         for id in g.nodes.indices {
             var n = g[id]
             if n.op == .input {
-                n.channels = g.inputChannels
+                n.channels = n.params.out
             } else {
                 n.op.definition.channels(&n, n.inputs.map { g[$0] }, diagnostics)
             }

@@ -24,7 +24,7 @@ public struct InferShapesPass {
                     diagnostics.error(.inputTooSmall, "input size \(input.h)x\(input.w) is not positive", at: n.location)
                     return nil
                 }
-                shapes[id] = Shape(g.inputChannels, input.h, input.w)
+                shapes[id] = Shape(n.params.out, input.h, input.w)
                 continue
             }
             guard let inShape = shapes[n.inputs[0]] else { ok = false; continue }

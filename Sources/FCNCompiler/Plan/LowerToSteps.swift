@@ -30,10 +30,12 @@ public enum LowerToSteps {
             steps.append(step)
         }
         let totals = Plan.Totals(params: c.layers.reduce(0) { $0 + $1.params }, macs: 0, graphMacs: c.layers.reduce(0) { $0 + $1.macs })
-        var plan = Plan(model: c.spec.name, input: c.shapes[0].array, output: c.shapes[g.output].array,
-                        outputValue: g.output,
-                        preprocessing: .init(order: c.spec.input.order.rawValue, mean: c.spec.input.mean, scale: c.spec.input.scale),
-                        layers: c.layers, steps: steps, totals: totals)
+        let inputs = zip(g.inputs, c.spec.inputs).map { id, i in
+            PlanInput(name: i.name, value: id, shape: c.shapes[id].array,
+                      preprocessing: .init(order: i.order.rawValue, mean: i.mean, scale: i.scale, std: i.std))
+        }
+        let outputs = g.outputs.map { PlanOutput(name: g[$0].name, value: $0, shape: c.shapes[$0].array) }
+        var plan = Plan(model: c.spec.name, inputs: inputs, outputs: outputs, layers: c.layers, steps: steps, totals: totals)
         plan.totals.macs = steps.reduce(0) { $0 + $1.macs }
         return plan
     }

@@ -13,7 +13,7 @@ public enum CropAsWindowPass {
         while i < plan.steps.count {
             let k = plan.steps[i]
             guard k.kind == .crop, let window = k.inputs[0].window else { i += 1; continue }
-            if k.value == plan.outputValue {
+            if plan.isOutput(k.value) {
                 plan.decide(name, [k.name], fused: false, "'\(k.name)' is the network output, which must be a dense buffer: copied")
                 i += 1; continue
             }

@@ -10,7 +10,7 @@ public enum DropDeadStepsPass {
 
     public static func run(_ plan: inout Plan) {
         let producer = Dictionary(plan.steps.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
-        let live = Liveness.live(outputs: [plan.outputValue]) { producer[$0]?.inputs.map(\.value) ?? [] }
+        let live = Liveness.live(outputs: plan.outputs.map(\.value)) { producer[$0]?.inputs.map(\.value) ?? [] }
         let dead = plan.steps.filter { !live.contains($0.value) }
         guard !dead.isEmpty else { return }
         plan.steps.removeAll { !live.contains($0.value) }

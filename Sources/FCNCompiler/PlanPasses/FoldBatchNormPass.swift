@@ -21,7 +21,7 @@ public enum FoldBatchNormPass {
                 i += 1; continue
             }
             let conv = plan.steps[c], readers = plan.readers(of: conv.value)
-            guard readers.count == 1, conv.value != plan.outputValue, bn.inputs[0].window == nil,
+            guard readers.count == 1, !plan.isOutput(conv.value), bn.inputs[0].window == nil,
                   conv.attributes.batchNorm == nil, !conv.attributes.fusedReLU else {
                 plan.decide(name, [conv.name, bn.name], fused: false,
                             readers.count == 1 ? "'\(conv.name)' already has a ReLU or a batch norm applied" : "'\(conv.name)' has \(readers.count) consumers")

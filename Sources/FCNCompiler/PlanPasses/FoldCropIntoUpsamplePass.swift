@@ -17,7 +17,7 @@ public enum FoldCropIntoUpsamplePass {
                 i += 1; continue   // not a candidate: CropAsWindowPass decides
             }
             let readers = plan.readers(of: up.value)
-            guard readers.count == 1, up.value != plan.outputValue else {
+            guard readers.count == 1, !plan.isOutput(up.value) else {
                 plan.decide(name, [up.name, k.name], fused: false, "'\(up.name)' has \(readers.count) consumers")
                 i += 1; continue
             }

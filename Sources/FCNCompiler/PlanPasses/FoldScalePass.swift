@@ -19,7 +19,7 @@ public enum FoldScalePass {
                 i += 1; continue
             }
             let r = readers[0]
-            guard plan.steps[r].kind == .conv, plan.steps[r].inputs[0].window == nil, s.value != plan.outputValue else {
+            guard plan.steps[r].kind == .conv, plan.steps[r].inputs[0].window == nil, !plan.isOutput(s.value) else {
                 plan.decide(name, [s.name, plan.steps[r].name], fused: false,
                             "its consumer '\(plan.steps[r].name)' is a \(plan.steps[r].kind.rawValue), not a convolution")
                 i += 1; continue

@@ -19,7 +19,7 @@ public enum FuseReLUPass {
                 i += 1; continue
             }
             let readers = plan.readers(of: producer.value)
-            guard readers.count == 1, producer.value != plan.outputValue else {
+            guard readers.count == 1, !plan.isOutput(producer.value) else {
                 let names = readers.map { plan.steps[$0].name }.joined(separator: ", ")
                 plan.decide(name, [producer.name, r.name], fused: false, "'\(producer.name)' has \(readers.count) consumers (\(names))")
                 i += 1; continue

@@ -27,7 +27,8 @@ public enum PlanMemoryPass {
         assignScratch(&plan)
         let n = plan.steps.count
         let lastUse = Liveness.lastUse(plan)
-        var size: [Int: Int] = [0: bytes(plan.input)]
+        var size: [Int: Int] = [:]
+        for i in plan.inputs { size[i.value] = bytes(i.shape) }
         for s in plan.steps { size[s.value] = bytes(s.shape) }
 
         var slotOf: [Int: Int] = [:]
@@ -43,19 +44,19 @@ public enum PlanMemoryPass {
             slotBytes.append(need)
             return slotBytes.count - 1
         }
-        slotOf[0] = allocate(size[0]!)
+        for i in plan.inputs { slotOf[i.value] = allocate(size[i.value]!) }
         for i in 0..<n {
             let s = plan.steps[i]
             let first = s.inputs[0]
             if s.kind.canRunInPlace, first.window == nil, first.shape == s.shape,
-               lastUse[first.value] == i, first.value != 0, let slot = slotOf[first.value] {
+               lastUse[first.value] == i, !plan.isInput(first.value), let slot = slotOf[first.value] {
                 slotOf[s.value] = slot
                 plan.steps[i].inPlace = true
             } else {
                 slotOf[s.value] = allocate(size[s.value]!)
             }
             // A value nothing reads (and not the output) is dead as soon as it is written.
-            if lastUse[s.value] == i, s.value != plan.outputValue, let slot = slotOf[s.value], !plan.steps[i].inPlace {
+            if lastUse[s.value] == i, !plan.isOutput(s.value), let slot = slotOf[s.value], !plan.steps[i].inPlace {
                 free.insert(slot)
             }
             // Values whose last reader was this step free their slot (unless taken over in place).
@@ -68,16 +69,16 @@ public enum PlanMemoryPass {
             defer { offset += aligned(b) }
             return Slot(id: id, offset: offset, bytes: b)
         }
-        plan.inputSlot = slotOf[0]
+        for k in plan.inputs.indices { plan.inputs[k].slot = slotOf[plan.inputs[k].value] }
         for i in plan.steps.indices {
             plan.steps[i].slot = slotOf[plan.steps[i].value]
             for j in plan.steps[i].inputs.indices { plan.steps[i].inputs[j].slot = slotOf[plan.steps[i].inputs[j].value] }
         }
-        var peak = size[0]!
+        var peak = plan.inputs.reduce(0) { $0 + size[$1.value]! }
         for i in 0..<n {
             var live = 0
             for (v, b) in size {
-                let def = v == 0 ? -1 : (plan.steps.firstIndex { $0.value == v } ?? -1)
+                let def = plan.isInput(v) ? -1 : (plan.steps.firstIndex { $0.value == v } ?? -1)
                 if def <= i, (lastUse[v] ?? -1) >= i, !(plan.steps[i].inPlace && v == plan.steps[i].value) { live += b }
             }
             peak = max(peak, live)

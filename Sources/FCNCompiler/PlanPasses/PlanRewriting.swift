@@ -23,7 +23,7 @@ extension Plan {
                 if let window { steps[j].inputs[k].window = window }
             }
         }
-        if outputValue == removed.value { outputValue = replacement.value }
+        for k in outputs.indices where outputs[k].value == removed.value { outputs[k].value = replacement.value }
     }
 
     mutating func decide(_ pass: String, _ layers: [String], fused: Bool, _ reason: String) {

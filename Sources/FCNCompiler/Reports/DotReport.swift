@@ -12,9 +12,9 @@ public enum DotReport {
 
     public static func dot(_ plan: Plan) -> String {
         var lines = ["digraph \(quote(plan.model)) {", "  rankdir=TB;", "  node [shape=box, fontname=\"Helvetica\", fontsize=10];",
-                     "  edge [fontname=\"Helvetica\", fontsize=9];",
-                     "  v0 [label=\(quote("input\n\(PlanReport.dims(plan.input))")), shape=ellipse];"]
-        var position: [Int: Int] = [0: -1]
+                     "  edge [fontname=\"Helvetica\", fontsize=9];"]
+        lines += plan.inputs.map { "  v\($0.value) [label=\(quote("\($0.name)\n\(PlanReport.dims($0.shape))")), shape=ellipse];" }
+        var position = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, -1) })
         var readers: [Int: Int] = [:]
         for s in plan.steps { for inp in s.inputs { readers[inp.value, default: 0] += 1 } }
         for (i, s) in plan.steps.enumerated() {
@@ -35,8 +35,11 @@ public enum DotReport {
                 lines.append("  v\(inp.value) -> v\(s.value)" + (attrs.isEmpty ? "" : " [\(attrs.joined(separator: ", "))]") + ";")
             }
         }
-        lines.append("  out [label=\(quote("output\n\(PlanReport.dims(plan.output))")), shape=ellipse];")
-        lines.append("  v\(plan.outputValue) -> out;")
+        for (k, o) in plan.outputs.enumerated() {
+            let id = k == 0 ? "out" : "out\(k)", label = plan.outputs.count == 1 ? "output" : "output \(o.name)"
+            lines.append("  \(id) [label=\(quote("\(label)\n\(PlanReport.dims(o.shape))")), shape=ellipse];")
+            lines.append("  v\(o.value) -> \(id);")
+        }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -35,7 +35,7 @@ public struct MemoryTimeline: Codable, Sendable {
 
     public init(_ plan: Plan) {
         let n = plan.steps.count
-        var names: [Int: String] = [0: "input"]
+        var names = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, $0.name) })
         for s in plan.steps { names[s.value] = s.name }
         var readers: [Int: [Int]] = [:]
         for (i, s) in plan.steps.enumerated() {
@@ -43,8 +43,10 @@ public struct MemoryTimeline: Codable, Sendable {
         }
         let lastUse = Liveness.lastUse(plan)
         func lastReader(_ v: Int, writtenBy: Int) -> Int { lastUse[v] ?? writtenBy }
-        var buffers = [Buffer(value: 0, name: "input", bytes: plan.input.reduce(4, *), slot: plan.inputSlot, writtenBy: -1,
-                              lastReader: lastReader(0, writtenBy: -1), readers: readers[0] ?? [], inPlace: false)]
+        var buffers = plan.inputs.map { i in
+            Buffer(value: i.value, name: i.name, bytes: i.shape.reduce(4, *), slot: i.slot, writtenBy: -1,
+                   lastReader: lastReader(i.value, writtenBy: -1), readers: readers[i.value] ?? [], inPlace: false)
+        }
         for (i, s) in plan.steps.enumerated() {
             buffers.append(Buffer(value: s.value, name: names[s.value] ?? s.name, bytes: s.shape.reduce(4, *), slot: s.slot,
                                   writtenBy: i, lastReader: lastReader(s.value, writtenBy: i), readers: readers[s.value] ?? [],

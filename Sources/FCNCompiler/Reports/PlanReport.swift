@@ -46,7 +46,7 @@ public enum PlanReport {
     public static func text(_ plan: Plan) -> String {
         // A value is named after the layer whose value it is (Plan.outputLayer(of:)), as in
         // --dump-steps files and fcngc verify: conv1_1+relu1_1 writes relu1_1.
-        var names: [Int: String] = [0: "input"]
+        var names = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, $0.name) })
         for s in plan.steps { names[s.value] = plan.outputLayer(of: s) }
         var t = TextTable(["#", "op", "params", "inputs", "output", "window", "MACs", "slot", "sources"], rightAligned: [0, 6])
         for (i, s) in plan.steps.enumerated() {
@@ -60,9 +60,11 @@ public enum PlanReport {
                    s.macs == 0 ? "" : Format.short(s.macs), s.slot.map { "s\($0)" } ?? "",
                    s.sources.map(\.name).joined(separator: "+")])
         }
-        var out = "\(plan.format) \(plan.version)  model \(plan.model)  input \(dims(plan.input))  output \(dims(plan.output))\n\n"
+        let inputs = plan.inputs.count == 1 ? "input \(dims(plan.input))" : "inputs " + plan.inputs.map { "\($0.name) \(dims($0.shape))" }.joined(separator: ", ")
+        let outputs = plan.outputs.count == 1 ? "output \(dims(plan.output))" : "outputs " + plan.outputs.map { "\($0.name) \(dims($0.shape))" }.joined(separator: ", ")
+        var out = "\(plan.format) \(plan.version)  model \(plan.model)  \(inputs)  \(outputs)\n\n"
         out += t.render() + "\n\n"
-        out += "steps: \(plan.steps.count) (from \(plan.layers.count - 1) layers); params: \(Format.grouped(plan.totals.params)); "
+        out += "steps: \(plan.steps.count) (from \(plan.layers.count - plan.inputs.count) layers); params: \(Format.grouped(plan.totals.params)); "
         out += "MACs: \(Format.short(plan.totals.macs)) (graph as written: \(Format.short(plan.totals.graphMacs)))\n"
         if let m = plan.memory {
             out += "memory: activations \(Format.bytes(m.arenaBytes)) in \(plan.slots.count) slots (peak live \(Format.bytes(m.peakLiveBytes)); "

@@ -143,9 +143,9 @@ public enum Images {
     // MARK: Preprocessing
 
     /// The network input for `image`: a (1, 3, H, W) tensor with
-    /// `value = pixel * scale - mean[c]`, channels in `order` ("rgb" or "bgr"); `mean` has one
-    /// value for all channels or one per channel, in the output channel order.
-    public static func preprocess(_ image: RGBImage, order: String, mean: [Double], scale: Double) throws -> Tensor {
+    /// `value = (pixel * scale - mean[c]) / std[c]`, channels in `order` ("rgb" or "bgr"); `mean`
+    /// and `std` have one value for all channels or one per channel, in the output channel order.
+    public static func preprocess(_ image: RGBImage, order: String, mean: [Double], scale: Double, std: [Double] = [1]) throws -> Tensor {
         try image.validate("<image>")
         let source: [Int]
         switch order.lowercased() {
@@ -156,15 +156,20 @@ public enum Images {
         guard mean.count == 1 || mean.count == 3 else {
             throw RuntimeError("preprocessing: \(mean.count) mean values for 3 channels (give 1 or 3)")
         }
-        guard scale.isFinite, mean.allSatisfy(\.isFinite) else {
-            throw RuntimeError("preprocessing: scale and mean must be finite")
+        guard std.count == 1 || std.count == 3 else {
+            throw RuntimeError("preprocessing: \(std.count) std values for 3 channels (give 1 or 3)")
+        }
+        guard scale.isFinite, mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw RuntimeError("preprocessing: scale and mean must be finite, std finite and positive")
         }
         let w = image.width, h = image.height, plane = w * h
         let t = Tensor(shape: [1, 3, h, w])
         image.pixels.withUnsafeBufferPointer { px in
             for c in 0..<3 {
-                let m = Float(mean.count == 1 ? mean[0] : mean[c])
-                let s = Float(scale)
+                let sd = std.count == 1 ? std[0] : std[c]
+                // (p * scale - mean) / std as one multiply-add per pixel.
+                let m = Float((mean.count == 1 ? mean[0] : mean[c]) / sd)
+                let s = Float(scale / sd)
                 let src = source[c]
                 let dst = t.pointer + c * plane
                 for i in 0..<plane { dst[i] = Float(px[3 * i + src]) * s - m }
@@ -174,9 +179,9 @@ public enum Images {
     }
 
     /// Preprocessing as a plan records it.
-    /// No mean in the spec means no subtraction.
+    /// No mean in the spec means no subtraction; no std, no division.
     public static func preprocess(_ image: RGBImage, _ p: Plan.Preprocessing) throws -> Tensor {
-        try preprocess(image, order: p.order, mean: p.mean.isEmpty ? [0] : p.mean, scale: p.scale)
+        try preprocess(image, order: p.order, mean: p.mean.isEmpty ? [0] : p.mean, scale: p.scale, std: p.std.isEmpty ? [1] : p.std)
     }
 }
 

@@ -22,7 +22,7 @@ public final class Executable {
 
     public init(plan: Plan, weights: WeightSource?, batch: Int = 1) throws {
         guard batch >= 1 else { throw RuntimeError("batch must be at least 1") }
-        guard let memory = plan.memory, !plan.slots.isEmpty, plan.inputSlot != nil else {
+        guard let memory = plan.memory, !plan.slots.isEmpty, plan.inputs.allSatisfy({ $0.slot != nil }) else {
             throw RuntimeError("plan '\(plan.model)' has no memory plan")
         }
         let problems = VerifyPlan.problems(plan, forRunning: true)
@@ -40,13 +40,30 @@ public final class Executable {
 
     func pointer(slot: Int?) -> UnsafeMutablePointer<Float> { arena.pointer + slotOffsets[slot ?? 0] }
 
-    /// Runs the plan on `input` (N, C, H, W) and returns a copy of the output (N, C, H, W).
+    /// Runs the plan on `input` (N, C, H, W) and returns a copy of the primary output (N, C, H, W).
+    /// For a plan with several inputs, use `run(inputs:)`.
     public func run(_ input: Tensor) throws -> Tensor {
-        let expected = [batch] + plan.input
-        guard input.shape == expected else {
-            throw RuntimeError("input has shape \(input.shape), the plan expects \(expected)")
+        guard plan.inputs.count == 1 else {
+            throw RuntimeError("the model has \(plan.inputs.count) inputs (\(plan.inputs.map(\.name).joined(separator: ", "))): give one tensor for each")
         }
-        pointer(slot: plan.inputSlot).update(from: input.pointer, count: input.count)
+        return try run(inputs: [input])[0]
+    }
+
+    /// Runs the plan on one tensor per input (N, C, H, W; in `plan.inputs` order) and returns a
+    /// copy of every output (in `plan.outputs` order, primary first).
+    public func run(inputs: [Tensor]) throws -> [Tensor] {
+        guard inputs.count == plan.inputs.count else {
+            throw RuntimeError("the model has \(plan.inputs.count) input\(plan.inputs.count == 1 ? "" : "s"); \(inputs.count) given")
+        }
+        for (tensor, input) in zip(inputs, plan.inputs) {
+            let expected = [batch] + input.shape
+            guard tensor.shape == expected else {
+                throw RuntimeError("input '\(input.name)' has shape \(tensor.shape), the plan expects \(expected)")
+            }
+        }
+        for (tensor, input) in zip(inputs, plan.inputs) {
+            pointer(slot: input.slot).update(from: tensor.pointer, count: tensor.count)
+        }
         for (i, step) in plan.steps.enumerated() {
             willRunStep?(i)
             try StepDispatch.run(step, weights: weights[i], in: self)
@@ -54,15 +71,17 @@ public final class Executable {
                 observer(i, step, Tensor(shape: [batch] + step.shape, pointer: pointer(slot: step.slot), owner: arena))
             }
         }
-        guard let out = plan.outputStep else { throw RuntimeError("plan has no output step") }
-        let result = Tensor(shape: [batch] + out.shape)
-        result.pointer.update(from: pointer(slot: out.slot), count: result.count)
-        return result
+        return try plan.outputSteps.map { step in
+            guard let step else { throw RuntimeError("plan has no output step") }
+            let result = Tensor(shape: [batch] + step.shape)
+            result.pointer.update(from: pointer(slot: step.slot), count: result.count)
+            return result
+        }
     }
 
     /// An input view of the arena for step input `inp`.
     func window(_ inp: StepInput) -> InputWindow {
-        let base = UnsafePointer(pointer(slot: inp.value == 0 ? plan.inputSlot : inp.slot))
+        let base = UnsafePointer(pointer(slot: plan.isInput(inp.value) ? plan.inputs[inp.value].slot : inp.slot))
         let s = inp.shape
         guard let w = inp.window else { return InputWindow(base: base, channels: s[0], height: s[1], width: s[2]) }
         return InputWindow(base: base, bufferChannels: s[0], bufferHeight: s[1], bufferWidth: s[2],

@@ -12,7 +12,7 @@ public enum MemoryGuard {
     /// batch item), the shared scratch, the weights, and the input and output tensors.
     public static func bytesNeeded(_ plan: Plan, batch: Int) -> Int {
         let m = plan.memory
-        let per = (m?.arenaBytes ?? 0) + 4 * (plan.input.reduce(1, *) + plan.output.reduce(1, *))
+        let per = (m?.arenaBytes ?? 0) + 4 * (plan.inputs.reduce(0) { $0 + $1.shape.reduce(1, *) } + plan.outputs.reduce(0) { $0 + $1.shape.reduce(1, *) })
         let (a, o1) = per.multipliedReportingOverflow(by: max(batch, 1))
         let (b, o2) = a.addingReportingOverflow((m?.scratchBytes ?? 0) + (m?.weightBytes ?? 0))
         return o1 || o2 ? Int.max : b

@@ -2,13 +2,16 @@
 """Check an fcngc ONNX export and compare onnxruntime's scores with fcngc's.
 
 Usage:
-  onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--intermediates DIR]
+  onnx_verify.py MODEL.onnx INPUT.npy [EXPECTED.npy] [--feed NAME=IN.npy ...] [--intermediates DIR]
                          [--tolerance 1e-4] [--expect-shape N,C,H,W] [--save DIR] [--quiet]
 
   MODEL.onnx       written by fcngc's ONNX exporter (dynamic or fixed size)
   INPUT.npy        the network input, (N, C, H, W) float32, already preprocessed (channel
                    order, mean, scale: see the model's fcngc.input.* metadata)
-  EXPECTED.npy     fcngc's output for INPUT.npy (`fcngc run --tensor INPUT.npy --scores EXPECTED.npy`);
+  --feed NAME=IN.npy
+                   another graph input, by name (models with several inputs; INPUT.npy
+                   feeds the first)
+  EXPECTED.npy     fcngc's (primary) output for INPUT.npy (`fcngc run --tensor INPUT.npy --scores EXPECTED.npy`);
                    without it the model is only checked and run
   --intermediates DIR
                    fcngc's per-layer outputs, DIR/<layer>.npy; when the scores differ, every
@@ -41,6 +44,7 @@ def parse_args(argv):
     ap.add_argument("model")
     ap.add_argument("input")
     ap.add_argument("expected", nargs="?")
+    ap.add_argument("--feed", action="append", default=[], metavar="NAME=IN.npy")
     ap.add_argument("--intermediates", metavar="DIR")
     ap.add_argument("--tolerance", type=float, default=1e-4)
     ap.add_argument("--expect-shape", metavar="N,C,H,W")
@@ -111,6 +115,14 @@ def main(argv):
         return 2
     x = x.astype(np.float32, copy=False)
     graph_input = model.graph.input[0].name
+    feeds = {graph_input: x}
+    for item in a.feed:
+        name, _, path = item.partition("=")
+        if name not in [i.name for i in model.graph.input]:
+            print(f"--feed {item}: the model has no input '{name}'")
+            return 2
+        feeds[name] = np.load(path).astype(np.float32, copy=False)
+    graph_inputs = set(feeds)
     score_name = model.graph.output[0].name
 
     # 2. Which layer outputs to fetch: the score, and the layers with an intermediate file.
@@ -119,12 +131,12 @@ def main(argv):
     if a.intermediates:
         for layer, value in pairs:
             path = os.path.join(a.intermediates, layer + ".npy")
-            if os.path.exists(path) and value != graph_input:
+            if os.path.exists(path) and value not in graph_inputs:
                 wanted[layer] = (value, path)
     fetch_values = {score_name}
     fetch_values.update(v for v, _ in wanted.values())
     if a.save:
-        fetch_values.update(v for _, v in pairs if v != graph_input)
+        fetch_values.update(v for _, v in pairs if v not in graph_inputs)
     exposed = {o.name for o in model.graph.output}
     for v in sorted(fetch_values - exposed):
         model.graph.output.append(onnx.helper.make_empty_tensor_value_info(v))
@@ -135,7 +147,7 @@ def main(argv):
     try:
         sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
         names = [o.name for o in sess.get_outputs()]
-        results = dict(zip(names, sess.run(names, {graph_input: x})))
+        results = dict(zip(names, sess.run(names, feeds)))
     except Exception as e:  # noqa: BLE001
         print(f"onnxruntime {ort.__version__}: FAILED: {e}")
         return 1

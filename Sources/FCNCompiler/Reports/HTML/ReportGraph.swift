@@ -28,9 +28,11 @@ public enum ReportGraph {
         var lines = ["digraph \(q(plan.model)) {",
                      "  graph [id=\(q(prefix + "plan-graph")), rankdir=TB, nodesep=0.25, ranksep=0.3, fontname=\"Helvetica\"];",
                      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10, margin=\"0.08,0.03\"];",
-                     "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.6];",
-                     "  v0 [id=\(q(prefix + "input")), label=\(q("input\n\(PlanReport.dims(plan.input))")), shape=ellipse];"]
-        var position: [Int: Int] = [0: -1]
+                     "  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.6];"]
+        for (k, i) in plan.inputs.enumerated() {
+            lines.append("  v\(i.value) [id=\(q(prefix + (k == 0 ? "input" : "input\(k)"))), label=\(q("\(i.name)\n\(PlanReport.dims(i.shape))")), shape=ellipse];")
+        }
+        var position = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, -1) })
         let perColumn = stepsPerColumn(plan.steps.count)
         func column(_ i: Int) -> Int { max(i, 0) / perColumn }
         for (i, s) in plan.steps.enumerated() {
@@ -68,8 +70,11 @@ public enum ReportGraph {
             lines.append("  { rank=same; \(tops.joined(separator: "; ")); }")
             for k in 1..<columns { lines.append("  \(tops[k - 1]) -> \(tops[k]) [style=invis];") }
         }
-        lines.append("  out [id=\(q(prefix + "output")), label=\(q("output\n\(PlanReport.dims(plan.output))")), shape=ellipse];")
-        lines.append("  v\(plan.outputValue) -> out [id=\(q(prefix + "e-out"))];")
+        for (k, o) in plan.outputs.enumerated() {
+            let suffix = k == 0 ? "" : "\(k)", label = plan.outputs.count == 1 ? "output" : "output \(o.name)"
+            lines.append("  out\(suffix) [id=\(q(prefix + "output" + suffix)), label=\(q("\(label)\n\(PlanReport.dims(o.shape))")), shape=ellipse];")
+            lines.append("  v\(o.value) -> out\(suffix) [id=\(q(prefix + "e-out" + suffix))];")
+        }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
     }

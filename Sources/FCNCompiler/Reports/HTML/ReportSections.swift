@@ -15,7 +15,7 @@ public enum ReportSections {
             "<dt>\(HTML.escape(labels[key] ?? key))</dt><dd data-total=\"\(key)\" data-value=\"\(value)\">\(HTML.escape(text))</dd>\n"
         }
         var out = "<dl class=\"totals\">\n"
-        out += item("steps", plan.steps.count, "\(plan.steps.count) (from \(plan.layers.count - 1) layers)")
+        out += item("steps", plan.steps.count, "\(plan.steps.count) (from \(plan.layers.count - plan.inputs.count) layers)")
         out += item("params", plan.totals.params, Format.grouped(plan.totals.params))
         out += item("macs", plan.totals.macs, "\(Format.grouped(plan.totals.macs)) (\(Format.short(plan.totals.macs)))")
         out += item("graph-macs", plan.totals.graphMacs, "\(Format.grouped(plan.totals.graphMacs)) (\(Format.short(plan.totals.graphMacs))) as written, before fusion")
@@ -45,7 +45,7 @@ public enum ReportSections {
     }
 
     public static func stepTable(_ plan: Plan, prefix: String = "", marks: [Int: ReportGraph.Mark] = [:], files: Set<String>) -> String {
-        var names: [Int: String] = [0: "input"], producer: [Int: Int] = [:]
+        var names = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, $0.name) }), producer: [Int: Int] = [:]
         for (i, s) in plan.steps.enumerated() { names[s.value] = s.name; producer[s.value] = i }
         var out = "<table class=\"sortable steps\" id=\"\(prefix)steps-table\">\n<thead><tr><th class=\"num\">#</th><th>op</th><th>params</th><th>inputs</th><th>output</th><th>window</th><th class=\"num\">MACs</th><th class=\"num\">output bytes</th><th>slot</th><th>sources (spec file:line:col)</th></tr></thead>\n<tbody>\n"
         for (i, s) in plan.steps.enumerated() {
