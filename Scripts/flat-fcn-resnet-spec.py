@@ -1,5 +1,16 @@
+#!/usr/bin/env python3
+"""Writes torchvision's fcn_resnet50 / fcn_resnet101 as ONE flat fcngc spec (every layer written
+out under torchvision's full name, no blocks, no backbone file), to stdout:
+
+    python3 Scripts/flat-fcn-resnet-spec.py 50 > /tmp/flat50.yaml
+
+A second, independent writing of Models/fcn_resnet50.yaml (which uses the bottleneck block
+of Models/backbones/resnet50.yaml): both must compile to the same plan and give torchvision's
+outputs (Scripts/check-torchvision.sh --flat). Dilation as replace_stride_with_dilation
+[False, True, True] sets it: a dilated layer's first block keeps the previous dilation.
+"""
 import sys
-depth = int(sys.argv[1]); output = sys.argv[2]
+depth = int(sys.argv[1])
 blocks = {50: [3, 4, 6, 3], 101: [3, 4, 23, 3]}[depth]
 L = []
 def conv(name, out, k, s=1, p=0, d=1, bias=False, frm=None):
@@ -44,6 +55,11 @@ head("classifier", prev, 2048)
 L.append("  - {resize: out, like: input}")
 head("aux_classifier", layer3, 1024)
 L.append("  - {resize: aux, like: input}")
-print(f"name: flat_fcn_resnet{depth}\ninput: {{channels: 3}}\ngraph:")
+VOC = ("background, aeroplane, bicycle, bird, boat, bottle, bus, car, cat, chair, cow, diningtable, dog, "
+       "horse, motorbike, person, pottedplant, sheep, sofa, train, tvmonitor")
+print(f"name: flat_fcn_resnet{depth}")
+print("input: {channels: 3, order: rgb, scale: 0.00392156862745098, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}")
+print(f"classes: [{VOC}]")
+print("graph:")
 print("\n".join(L))
-print(f"output: {output}")
+print("outputs: [out, aux]")

@@ -8,6 +8,9 @@ Writes into DIR:
   state.safetensors  save_file(model.state_dict()), exactly (torchvision's keys, num_batches_tracked
                      int64 counters included): what a user converting torchvision's weights has
   x.npy              the input, float32 [1, 3, H, W], already normalised (fcngc run --tensor)
+  image.png          with --image: a random RGB image; x.npy is then that image normalised as
+                     torchvision's weights expect ((pixel / 255 - mean) / std, mean (0.485, 0.456,
+                     0.406), std (0.229, 0.224, 0.225)), to check a spec's `input:` (fcngc run --image)
   out.npy, aux.npy   the model's two outputs, float32 [1, 21, H, W]
 
 The model is built with weights=None, weights_backbone=None, aux_loss=True. So that batch
@@ -59,6 +62,7 @@ def main():
     ap.add_argument("--size", required=True, help="HxW of the input, e.g. 97x131")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True, help="directory to write (made if missing)")
+    ap.add_argument("--image", action="store_true", help="the input is a random RGB image (image.png), normalised")
     args = ap.parse_args()
     try:
         h, w = (int(v) for v in args.size.lower().split("x"))
@@ -69,10 +73,18 @@ def main():
 
     model = build(args.model, args.seed)
     gen = torch.Generator().manual_seed(args.seed + 1)
-    x = torch.randn(1, 3, h, w, generator=gen)
+    os.makedirs(args.out, exist_ok=True)
+    if args.image:
+        from PIL import Image
+        pixels = torch.randint(0, 256, (h, w, 3), generator=gen, dtype=torch.uint8)
+        Image.fromarray(pixels.numpy(), "RGB").save(os.path.join(args.out, "image.png"))
+        mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+        std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        x = (pixels.permute(2, 0, 1).unsqueeze(0).float() / 255 - mean) / std
+    else:
+        x = torch.randn(1, 3, h, w, generator=gen)
     with torch.no_grad():
         result = model(x)
-    os.makedirs(args.out, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     save_file(state, os.path.join(args.out, "state.safetensors"))
     np.save(os.path.join(args.out, "x.npy"), x.numpy().astype(np.float32))
