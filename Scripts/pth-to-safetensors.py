@@ -12,6 +12,7 @@ detached; nothing is renamed, so `fcngc run SPEC --weights OUT.safetensors` find
 shared tensors). Make the environment with Scripts/setup-torch.sh.
 """
 import argparse
+import re
 import sys
 
 import torch
@@ -46,11 +47,19 @@ def main():
                     help="allow arbitrary pickled objects (a whole model saved with torch.save(model)); "
                          "runs code from the file: only for files you trust")
     args = ap.parse_args()
+    if args.full_pickle:
+        # Unpickling a torchvision model imports torchvision, which needs the CPU-torch shim.
+        try:
+            from torchvision_import import import_torchvision
+            import_torchvision()
+        except ImportError:
+            pass
     try:
         obj = torch.load(args.input, map_location="cpu", weights_only=not args.full_pickle)
     except Exception as e:  # torch raises UnpicklingError, RuntimeError, OSError ...
         hint = "" if args.full_pickle else " (a whole pickled model needs --full-pickle)"
-        sys.exit(f"pth-to-safetensors: {args.input}: error: cannot load: {e.__class__.__name__}: {str(e).splitlines()[0]}{hint}")
+        first = re.sub(r"\x1b\[[0-9;]*m", "", str(e).splitlines()[0] if str(e) else "")
+        sys.exit(f"pth-to-safetensors: {args.input}: error: cannot load: {e.__class__.__name__}: {first}{hint}")
     state = state_dict_of(obj, args.input)
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
     save_file(tensors, args.output)
