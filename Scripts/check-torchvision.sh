@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cross-checks fcngc against torchvision itself: for fcn_resnet50 and fcn_resnet101, at each
+# Cross-checks fcngc against torchvision itself: for fcn_resnet50 and fcn_resnet101 (and, with
+# --models mmseg_fcn_r50_d8, mmseg's fcn_r50-d8 re-written in plain torch), at each
 # size, builds the torchvision model with random non-trivial weights (Scripts/torchvision-
 # reference.py), saves its state_dict with safetensors' save_file, runs fcngc on the shipped
 # spec with that file unchanged, and compares both outputs (`out`, `aux`) with torchvision's.
@@ -54,7 +55,9 @@ failed=0
 total=0
 for model in $models; do
     spec="Models/$model.yaml"
+    [ "$model" = mmseg_fcn_r50_d8 ] && spec=Models/fcn_r50-d8.yaml
     if [ "$flat" = 1 ]; then
+        if [ "$model" = mmseg_fcn_r50_d8 ]; then echo "check-torchvision: --flat has no $model" >&2; exit 2; fi
         spec="$work/flat-$model.yaml"
         python3 Scripts/flat-fcn-resnet-spec.py "${model#fcn_resnet}" > "$spec"
     fi
