@@ -19,6 +19,14 @@ public enum DiagnosticID: String, Codable, Sendable, CaseIterable {
     case duplicateLayer = "duplicate-layer"
     case unknownLayer = "unknown-layer"
     case cycle = "cycle"
+    // Blocks (templates)
+    case unknownBlock = "unknown-block"
+    case unknownBlockParam = "unknown-block-param"
+    case unknownParamReference = "unknown-param-reference"
+    case badRepeat = "bad-repeat"
+    case whenNotBoolean = "when-not-boolean"
+    case blockRecursion = "block-recursion"
+    case tooManyLayers = "too-many-layers"
     // Shapes
     case badKernel = "bad-kernel"
     case kernelTooLarge = "kernel-too-large"

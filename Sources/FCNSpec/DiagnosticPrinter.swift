@@ -3,7 +3,10 @@
 //   Models/backbones/vgg16.yaml:3:5: note: other line involved
 //     fix: what to write instead
 // Colour only when asked (the CLI asks when stderr is a terminal). A list is printed sorted
-// by file, line and column, each diagnostic followed by its own notes.
+// by file, line and column, each diagnostic followed by its own notes. A location inside a
+// block template is followed by one note per instance that generated it:
+//   Models/backbones/resnet50.yaml:14:7: error: message [id]
+//   Models/backbones/resnet50.yaml:30:5: note: in instance 'layer3.2' of block 'bottleneck'
 
 public struct DiagnosticPrinter: Sendable {
     public var colour: Bool
@@ -12,7 +15,12 @@ public struct DiagnosticPrinter: Sendable {
 
     public func render(_ d: Diagnostic) -> String {
         var out = line(d.location, d.severity.rawValue, d.message + " [\(d.id.rawValue)]")
-        for n in d.notes { out += "\n" + line(n.location ?? d.location, "note", n.message) }
+        out += instances(d.location)
+        for n in d.notes {
+            out += "\n" + line(n.location ?? d.location, "note", n.message)
+            // A note in another instance says which; one in the same instance does not repeat it.
+            if let l = n.location, l.instantiation != d.location?.instantiation { out += instances(l) }
+        }
         if let fix = d.fix { out += "\n" + paint("  fix: ", "\u{1B}[1;32m") + fix }
         return out
     }
@@ -46,6 +54,11 @@ public struct DiagnosticPrinter: Sendable {
             }
             return a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// One note per block instance `loc` was generated through, innermost first.
+    private func instances(_ loc: SourceLocation?) -> String {
+        (loc?.instantiation ?? []).map { "\n" + line($0.location, "note", $0.message) }.joined()
     }
 
     private func line(_ loc: SourceLocation?, _ kind: String, _ message: String) -> String {

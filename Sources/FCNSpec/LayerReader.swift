@@ -40,11 +40,19 @@ public struct LayerReader {
     }
 
     public func readLayers(_ node: YAMLNode, defaults: [String: YAMLNode] = [:]) -> [LayerSpec] {
+        readLayers(node, defaults: defaults, blocks: BlockTable()).layers
+    }
+
+    /// The layers of a list, block instances expanded (BlockExpansion.swift), and the names
+    /// that stand for layers (block instances, layers dropped by `when:`).
+    public func readLayers(_ node: YAMLNode, defaults: [String: YAMLNode], blocks: BlockTable)
+        -> (layers: [LayerSpec], aliases: [String: Located<String>]) {
         guard let items = node.sequence else {
             diagnostics.error(.wrongType, "'layers' in \(context) must be a list, found \(node.kindName)", at: node.start)
-            return []
+            return ([], [:])
         }
-        return items.flatMap { readLayer($0, defaults: defaults) }
+        let expanded = BlockExpander(diagnostics: diagnostics, catalog: catalog, blocks: blocks).expand(items)
+        return (expanded.nodes.flatMap { readLayer($0, defaults: defaults) }, expanded.aliases)
     }
 
     func readLayer(_ node: YAMLNode, defaults: [String: YAMLNode]) -> [LayerSpec] {

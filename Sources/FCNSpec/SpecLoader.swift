@@ -1,8 +1,9 @@
 // Turns a model file (and the backbone it names) into a ModelSpec.
 //
-// Model file keys: name, extends, input | inputs, classes, backbone | backbones, head, graph,
-// output | outputs (SpecInputsOutputs.swift reads the input, output and backbone keys).
-// Backbone file keys: name, defaults, layers. Docs/SpecLanguage.md documents every key.
+// Model file keys: name, extends, input | inputs, classes, backbone | backbones, head, blocks,
+// graph, output | outputs (SpecInputsOutputs.swift reads the input, output and backbone keys).
+// Backbone file keys: name, defaults, blocks, layers. Docs/SpecLanguage.md documents every key.
+// Block instances are expanded as layer lists are read (BlockLoading.swift).
 // All problems are collected in `diagnostics`; `load` returns nil if any is an error.
 
 public struct SpecLoader {
@@ -33,8 +34,10 @@ public struct SpecLoader {
         if let h = r.raw("head") { spec.head = readHead(h) }
         let layers = LayerReader(diagnostics: diagnostics, context: "the model", catalog: catalog)
         let defaults = layers.readDefaults(r.raw("defaults"))
-        if let g = r.raw("graph") { spec.graph = layers.readLayers(g, defaults: defaults) }
+        let blocks = BlockTableReader(diagnostics: diagnostics).read(r.raw("blocks"))
+        if let g = r.raw("graph") { (spec.graph, spec.blockAliases) = layers.readLayers(g, defaults: defaults, blocks: blocks) }
         spec.outputs = readOutputs(r)
+        resolveBlockAliases(&spec)
         if spec.head != nil, spec.classes == nil, !r.has("classes") {
             _ = r.require("classes", "the number of classes the head scores")
         }
@@ -77,10 +80,13 @@ public struct SpecLoader {
         let name = r.string("name")?.value ?? Self.stem(file)
         let reader = LayerReader(diagnostics: diagnostics, context: "backbone '\(name)'", catalog: catalog)
         let defaults = reader.readDefaults(r.raw("defaults"))
-        var layers: [LayerSpec] = []
-        if let l = r.require("layers", "the list of layers") { layers = reader.readLayers(l, defaults: defaults) }
+        let blocks = BlockTableReader(diagnostics: diagnostics).read(r.raw("blocks"))
+        var layers: [LayerSpec] = [], aliases: [String: Located<String>] = [:]
+        if let l = r.require("layers", "the list of layers") { (layers, aliases) = reader.readLayers(l, defaults: defaults, blocks: blocks) }
         r.finish()
-        return BackboneSpec(name: name, file: file, layers: layers)
+        var backbone = BackboneSpec(name: name, file: file, layers: layers)
+        backbone.blockAliases = aliases
+        return backbone
     }
 
     func readHead(_ node: YAMLNode) -> HeadSpec? {

@@ -72,6 +72,10 @@ public struct BackboneSpec: Sendable {
     public var name: String
     public var file: String
     public var layers: [LayerSpec]
+    /// Names that stand for a layer (block instances, layers dropped by `when:`), for
+    /// references from the model file; references within the backbone are already resolved.
+    /// Keys and values as written in the backbone file (without `prefix` and `suffix`).
+    public var blockAliases: [String: Located<String>] = [:]
     /// Written before / after every layer name of this backbone (`backbone: {file:, prefix:}`),
     /// already applied to `layers` (names and references) by the loader.
     public var prefix = ""
@@ -142,6 +146,9 @@ public struct ModelSpec: Sendable {
     public var head: HeadSpec?
     /// Explicit layers after the backbone (for heads that are not the classic ladder).
     public var graph: [LayerSpec] = []
+    /// Names that stand for a layer in `graph:` (block instances, layers dropped by `when:`).
+    /// Every reference in the spec has been resolved through them and the backbones'.
+    public var blockAliases: [String: Located<String>] = [:]
     /// The layers whose outputs are the network's outputs, primary first (empty: the last layer).
     public var outputs: [Located<String>] = []
 

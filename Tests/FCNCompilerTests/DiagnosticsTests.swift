@@ -313,6 +313,9 @@ final class DiagnosticsTests: XCTestCase {
             "group-mismatch", "size-overflow", "input-too-small", "crop-offset-fraction",
             "crop-offset-negative", "crop-too-small", "scale-mismatch", "stride-mismatch", "unused-layer",
             "size-mismatch", "suspicious-value", "learned-upsampler",
+            // block templates: BlockDiagnosticsTests (FCNSpecTests)
+            "unknown-block", "unknown-block-param", "unknown-param-reference", "bad-repeat", "when-not-boolean",
+            "block-recursion", "too-many-layers",
         ]
         // Declared but never emitted: not-connected is unreachable while a network has one input
         // (every two layers share it as a common ancestor).

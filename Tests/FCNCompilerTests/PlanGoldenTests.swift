@@ -27,7 +27,12 @@ final class PlanGoldenTests: XCTestCase {
     func testJSONHasStableKeys() throws {
         let json = PlanReport.json(PlanPipeline.run(try PlanFixtures.compile("fcn8s")))
         let obj = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        XCTAssertEqual(obj["input"] as? [Int], [3, 500, 500])
+        let inputs = obj["inputs"] as! [[String: Any]], outputs = obj["outputs"] as! [[String: Any]]
+        XCTAssertEqual(inputs.map { $0["name"] as? String }, ["input"])
+        XCTAssertEqual(inputs.first?["shape"] as? [Int], [3, 500, 500])
+        XCTAssertEqual((inputs.first?["preprocessing"] as? [String: Any])?["order"] as? String, "bgr")
+        XCTAssertEqual(outputs.map { $0["name"] as? String }, ["score"])
+        XCTAssertEqual(outputs.first?["shape"] as? [Int], [21, 500, 500])
         let layers = obj["layers"] as! [[String: Any]]
         let crop = layers.first { $0["name"] as? String == "score_pool3c" }!
         XCTAssertEqual(crop["offset"] as? [Int], [9, 9])

@@ -18,8 +18,8 @@ final class PlanFileTests: XCTestCase {
             Step(kind: .relu, inputs: [StepInput(value: 1, slot: 1, shape: [4, 8, 8])], value: 2, slot: 1, shape: [4, 8, 8],
                  attributes: StepAttributes(), weights: [], macs: 0, inPlace: true, sources: [SourceRef(name: "r1", op: "relu", location: "m.yaml:2:1")]),
         ]
-        return Plan(model: "tiny", input: [3, 8, 8], output: [4, 8, 8], inputSlot: 0, outputValue: 2,
-                    preprocessing: .init(order: "rgb", mean: [], scale: 1), layers: [], steps: steps,
+        return Plan(model: "tiny", inputs: [PlanInput(name: "input", value: 0, shape: [3, 8, 8], slot: 0, preprocessing: .init(order: "rgb", mean: [], scale: 1))],
+                    outputs: [PlanOutput(name: "r1", value: 2, shape: [4, 8, 8])], layers: [], steps: steps,
                     slots: [Slot(id: 0, offset: 0, bytes: 768), Slot(id: 1, offset: 768, bytes: 1024)],
                     memory: MemoryReport(arenaBytes: 1792, peakLiveBytes: 1792, noReuseBytes: 2816, scratchBytes: 27 * 64 * 4, weightBytes: 448),
                     totals: .init(params: 112, macs: 6912, graphMacs: 6912))
@@ -42,8 +42,10 @@ final class PlanFileTests: XCTestCase {
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("[1, 2]".utf8), file: "p.json") }.hasPrefix("p.json: not a JSON object"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"onnx\"}".utf8), file: "p.json") }.contains("not an fcngc plan"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 1}".utf8), file: "p.json") }
-            .contains("plan format version 1; this fcngc reads version 2"))
+            .contains("plan format version 1; this fcngc reads version 3"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 2}".utf8), file: "p.json") }
+            .contains("plan format version 2; this fcngc reads version 3"))
+        XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 3}".utf8), file: "p.json") }
             .contains("missing key"))
     }
 
@@ -71,6 +73,14 @@ final class PlanFileTests: XCTestCase {
         var hugeShape = Self.tinyPlan()
         hugeShape.steps[1].shape = [1 << 40, 1 << 40, 4]
         XCTAssertTrue(message { _ = try decode(hugeShape) }.contains("has shape"))
+
+        var outputNeverWritten = Self.tinyPlan()
+        outputNeverWritten.outputs.append(PlanOutput(name: "ghost", value: 7, shape: [4, 8, 8]))
+        XCTAssertTrue(message { _ = try decode(outputNeverWritten) }.contains("the output 'ghost' (v7) is never written"))
+
+        var inputsOfTwoSizes = Self.tinyPlan()
+        inputsOfTwoSizes.inputs.append(PlanInput(name: "depth", value: 1, shape: [1, 8, 9], slot: 0, preprocessing: .init(order: "rgb", mean: [], scale: 1)))
+        XCTAssertTrue(message { _ = try decode(inputsOfTwoSizes) }.contains("inputs differ in size"))
 
         var tooLittleScratch = Self.tinyPlan()
         tooLittleScratch.memory?.scratchBytes = 16

@@ -52,8 +52,8 @@ final class InterpreterTests: XCTestCase {
         // Weights for every layer (the naive graph also runs layers the plan drops as dead).
         let weights = DictionaryWeights.random(for: LowerToSteps.run(c), seed: seed)
         var rng = SplitMix64(seed: seed &+ 1)
-        let input = NaiveTensor.random(shape: [batch] + plan.input, in: -1...1, using: &rng)
-        let reference = NaiveGraph.run(c.graph, input: input) { weights.tensors[$0]?.toArray() }
+        let inputs = plan.inputs.map { NaiveTensor.random(shape: [batch] + $0.shape, in: -1...1, using: &rng) }
+        let reference = NaiveGraph.run(c.graph, inputs: inputs) { weights.tensors[$0]?.toArray() }
         let exe = try Executable(plan: plan, weights: weights, batch: batch)
         var compared = 0
         exe.observer = { _, step, out in
@@ -67,9 +67,13 @@ final class InterpreterTests: XCTestCase {
             XCTAssertLessThan(err, 1e-4, "\(name) at \(size) batch \(batch): step '\(step.sources.map(\.name).joined(separator: "+"))'", file: file, line: line)
             compared += 1
         }
-        let out = try exe.run(input.toTensor())
+        let outs = try exe.run(inputs: inputs.map { $0.toTensor() })
         XCTAssertEqual(compared, plan.steps.count, file: file, line: line)
-        XCTAssertEqual(maxRelativeError(out.toArray(), reference[c.graph.output].values) < 1e-4, true, file: file, line: line)
+        XCTAssertEqual(outs.count, c.graph.outputs.count, file: file, line: line)
+        for (out, id) in zip(outs, c.graph.outputs) {
+            XCTAssertEqual(out.shape, reference[id].shape, "\(name): output '\(c.graph[id].name)'", file: file, line: line)
+            XCTAssertLessThan(maxRelativeError(out.toArray(), reference[id].values), 1e-4, "\(name): output '\(c.graph[id].name)'", file: file, line: line)
+        }
     }
 
     func testTinyFCNMatchesNaiveGraph() throws {
@@ -90,6 +94,29 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(step("pool_bn")?.kind, .batchnorm, "a batch norm after a pool stays a step")
         XCTAssertEqual(step("fuse")?.attributes.coefficients, [0.5, 0.25])
         XCTAssertTrue(plan.fusion.contains { $0.pass == "fold-batchnorm" && $0.layers == ["pool_bn"] && !$0.fused })
+    }
+
+    /// Three named inputs, one backbone file as two streams (a suffix and a prefix), a concat of
+    /// two inputs, a sum with coefficients, two outputs: every step and both outputs agree.
+    func testSeveralInputsAndOutputsMatchNaiveGraph() throws {
+        for (size, batch) in [(Pair(20, 30), 1), (Pair(7, 9), 2), (Pair(2, 3), 1)] {
+            try check("multi-io.yaml", size, batch: batch, seed: UInt64(size.h * 10 + size.w))
+        }
+        let plan = PlanPipeline.run(try compile("multi-io.yaml", Pair(20, 30)))
+        XCTAssertEqual(plan.inputs.map(\.name), ["color", "hha", "depth"])
+        XCTAssertEqual(plan.inputs.map(\.value), [0, 1, 2])
+        XCTAssertEqual(plan.inputs.map(\.shape), [[3, 20, 30], [3, 20, 30], [1, 20, 30]])
+        XCTAssertEqual(plan.inputs[2].preprocessing, Plan.Preprocessing(order: "rgb", mean: [0.5], scale: 1, std: [2]))
+        XCTAssertEqual(plan.outputs.map(\.name), ["sem", "geo"])
+        XCTAssertEqual(plan.outputs.map(\.shape), [[4, 20, 30], [2, 20, 30]])
+        XCTAssertTrue(plan.steps.contains { $0.name == "hha.conv1" } && plan.steps.contains { $0.name == "conv1_color" },
+                      "one backbone file, two streams named by prefix and suffix")
+        XCTAssertEqual(plan.steps.first { $0.name == "hha.conv1" }?.weights.map(\.name), ["hha.conv1.weight", "hha.conv1.bias"])
+        // Both outputs stay dense and alive to the end: neither is run in place over or freed.
+        let last = plan.steps.count
+        XCTAssertEqual(Liveness.lastUse(plan)[plan.outputs[0].value], last)
+        XCTAssertEqual(Liveness.lastUse(plan)[plan.outputs[1].value], last)
+        XCTAssertEqual(VerifyPlan.problems(plan, forRunning: true), [])
     }
 
     func testDeadBranchIsNotComputed() throws {
