@@ -7,6 +7,16 @@ enum BackboneCatalog {
         var name: String
         var text: String
         var file: String { "backbones/\(name).yaml" }
+        /// The name of the first layer (`conv1_1`), which a stream's first layer carries with its affix.
+        var firstLayer: String? {
+            for line in text.split(separator: "\n") where line.hasPrefix("  - {") {
+                let body = line.dropFirst(5)
+                guard let colon = body.firstIndex(of: ":") else { return nil }
+                let rest = body[body.index(after: colon)...].drop { $0 == " " }
+                return String(rest.prefix { $0 != "," && $0 != "}" })
+            }
+            return nil
+        }
     }
 
     static let all: [Entry] = [Entry(name: "vgg16", text: vgg16), Entry(name: "alexnet", text: alexnet)]

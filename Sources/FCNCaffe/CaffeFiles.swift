@@ -26,6 +26,8 @@ public struct CaffeNetFile: Sendable {
     public var layers: [CaffeLayer]
     /// Where top-level fields are (`input`, `input_dim`).
     var topLevel: [String: SourceLocation]
+    /// Every occurrence of a repeated top-level field (the `input:` of each input).
+    var topLevelEach: [String: [SourceLocation]] = [:]
 
     public var isV1: Bool { !net.layers.isEmpty }
 
@@ -56,7 +58,7 @@ public struct CaffeNetFile: Sendable {
                 throw CaffeImportError(.syntax, "not a Caffe prototxt: \(describe(error))", file: path)
             }
         }
-        var file = CaffeNetFile(path: path, net: net, layers: [], topLevel: locator.topLevel)
+        var file = CaffeNetFile(path: path, net: net, layers: [], topLevel: locator.topLevel, topLevelEach: locator.topLevelEach)
         let whole = SourceLocation(file: path, line: 1, column: 1)
         func block(_ blocks: [PrototxtLocator.Block], _ i: Int) -> PrototxtLocator.Block {
             i < blocks.count ? blocks[i] : PrototxtLocator.Block(start: whole)

@@ -14,7 +14,7 @@ public enum CaffeDiagnosticID: String, Sendable, CaseIterable {
     case unsupportedSetting = "caffe-unsupported-setting"
     /// A bottom that no earlier layer or input produces, or a net without an input.
     case unknownBlob = "caffe-unknown-blob"
-    /// A net fcngc can analyse but its spec language cannot express yet (two inputs, concat, ...).
+    /// A net fcngc can analyse but its spec language cannot express (inputs of different sizes).
     case notExpressible = "caffe-not-expressible"
     /// A crop offset written in the prototxt differs from the derived one.
     case offsetDisagrees = "caffe-offset-disagrees"

@@ -2,9 +2,9 @@
 //   read        prototxt (and caffemodel) with the generated caffe.proto subset
 //   import      Caffe layers -> ImportedNet (NetImporter, CaffeLayerMapping)
 //   audit       every written crop offset against the compiler's derivation (CropAudit)
-//   limits      what the spec language cannot express yet (SpecLimits)
+//   limits      what the spec language cannot express (SpecLimits)
 //   upsamplers  fixed bilinear or learned, from the caffemodel's blobs or the prototxt
-//   write spec  backbone + head if recognised, else an explicit graph (SpecWriter)
+//   write spec  inputs, backbones (streams) + head if recognised, else an explicit graph, outputs (SpecWriter)
 //   verify      the spec, compiled in a scratch directory, must be the prototxt's net
 //   weights     blobs -> tensors the compiled plan reads, every shape checked
 //   output      weights, backbone file, spec; on any error nothing is left behind
@@ -26,6 +26,8 @@ public struct CaffeImportOptions: Sendable {
     public var mean: [Double]?
     public var order = "bgr"
     public var name: String?
+    /// The backbones recognised in a net (the tests add tiny ones).
+    var backboneCatalog = BackboneCatalog.all
 
     public init(prototxt: String, output: String) {
         self.prototxt = prototxt
@@ -76,10 +78,10 @@ public enum CaffeImporter {
         notes += try settleUpsamplersAndScales(&net, weights)
 
         let base = URL(fileURLWithPath: o.output).deletingPathExtension().lastPathComponent
-        let writer = SpecWriter(net: net, name: o.name ?? base, input: specInput(net, o, &notes),
+        let writer = SpecWriter(net: net, name: o.name ?? base, inputs: specInputs(net, o, &notes),
                                 header: ["Imported by `fcngc import caffe` from \(URL(fileURLWithPath: o.prototxt).lastPathComponent).",
                                          "Crop offsets are derived by fcngc, never written (`fcngc compile --explain-crops`)."])
-        let staged = try StagedSpec.first(of: forms(net, outDir: outDir), writer: writer, net: net, audit: audit,
+        let staged = try StagedSpec.first(of: forms(net, outDir: outDir, catalog: o.backboneCatalog), writer: writer, net: net, audit: audit,
                                           fileName: URL(fileURLWithPath: o.output).lastPathComponent,
                                           input: net.inputs[0].size)
         notes += staged.warnings
@@ -93,7 +95,7 @@ public enum CaffeImporter {
             weightsPath = o.weightsOutput ?? (outDir as NSString).appendingPathComponent(base + ".safetensors")
         }
         let written = try OutputFiles.write(spec: (o.output, staged.text),
-                                            backbone: staged.backboneFile.map { ((outDir as NSString).appendingPathComponent($0.path), $0.text) },
+                                            backbones: staged.backboneFiles.map { ((outDir as NSString).appendingPathComponent($0.path), $0.text) },
                                             weights: weightsPath.map { ($0, tensors) },
                                             metadata: ["source": "fcngc import caffe", "caffemodel": o.caffemodel.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ""])
         return CaffeImportResult(audit: audit, notes: notes, written: written, form: staged.form, compilation: staged.compilation)
@@ -125,27 +127,27 @@ public enum CaffeImporter {
         return assumed.isEmpty ? [] : ["fixed bilinear upsamplers assumed (lr_mult 0 in the prototxt, no caffemodel to check): \(assumed.joined(separator: ", "))"]
     }
 
-    static func specInput(_ net: ImportedNet, _ o: CaffeImportOptions, _ notes: inout [String]) -> SpecInput {
-        let input = net.inputs[0]
-        var mean = o.mean ?? net.preprocessing?.mean
-        let scale = net.preprocessing?.scale
-        // Caffe computes (x - mean) * scale; a spec computes x * scale - mean.
-        if let s = scale, let m = mean, o.mean == nil { mean = m.map { CaffeLayerMapping.decimal(Float($0 * s)) } }
-        if let p = net.preprocessing, o.mean == nil, p.mean != nil { notes.append("mean from the \(p.source)") }
-        if mean == nil { notes.append("the prototxt carries no mean: none written (give --mean B,G,R to set one)") }
-        if input.channels == nil { notes.append("the prototxt does not say how many channels '\(input.name)' has: 3 written") }
-        return SpecInput(channels: input.channels ?? 3, order: o.order, mean: mean, scale: scale, size: input.size)
-    }
-
-    /// The forms to try, best first: the shipped backbone (+ head) if it is there, then a plain graph.
-    static func forms(_ net: ImportedNet, outDir: String) throws -> [SpecForm] {
+    /// The forms to try, best first: the shipped backbones (+ head) if the net starts with them,
+    /// then a plain graph.
+    static func forms(_ net: ImportedNet, outDir: String, catalog: [BackboneCatalog.Entry]) throws -> [SpecForm] {
         var out: [SpecForm] = []
-        if let (entry, names) = try BackboneMatcher.match(net) {
-            let beside = ((outDir.isEmpty ? "." : outDir) as NSString).appendingPathComponent(entry.file)
-            let existing = FileManager.default.contents(atPath: beside).map { String(decoding: $0, as: UTF8.self) }
-            var form = SpecForm(backbone: entry, inlineBackbone: existing != nil && existing != entry.text + "\n", backboneLayers: names)
-            form.head = HeadRecognizer(net: net, backbone: names).recognize()
-            out.append(form)
+        let streams = try BackboneMatcher.match(net, catalog: catalog)
+        if !streams.isEmpty {
+            var form = SpecForm(streams: streams)
+            // A backbone file beside the output that is not the shipped one: inline the backbone
+            // (one plain stream), else write the plain graph.
+            let differs = streams.contains { s in
+                let beside = ((outDir.isEmpty ? "." : outDir) as NSString).appendingPathComponent(s.entry.file)
+                let existing = FileManager.default.contents(atPath: beside).map { String(decoding: $0, as: UTF8.self) }
+                return existing != nil && existing != s.entry.text + "\n"
+            }
+            if differs { form.inlineBackbone = true }
+            if form.isPlainBackbone(inputs: net.inputs.count) {
+                form.head = HeadRecognizer(net: net, backbone: streams[0].layers).recognize()
+                out.append(form)
+            } else if !differs {
+                out.append(form)
+            }
         }
         out.append(SpecForm())
         return out

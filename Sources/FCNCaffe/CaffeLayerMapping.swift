@@ -1,6 +1,6 @@
 // The one place that says what each Caffe layer type is in fcngc: a layer kind with its
-// attributes, an input, something dropped at inference, or an error. Adding a kind (concat in
-// the spec language, say) starts here and in SpecLayerWriter.
+// attributes, an input, something dropped at inference, or an error. Adding a kind (a Caffe type
+// mapped to a new spec kind, say) starts here and in SpecLayerWriter.
 
 import FCNSpec
 import FCNCompiler

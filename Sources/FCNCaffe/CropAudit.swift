@@ -1,5 +1,5 @@
 // Every crop offset written in the prototxt, next to the one fcngc derives. The imported net
-// becomes the compiler's graph IR directly (so nets the spec language cannot express yet are
+// becomes the compiler's graph IR directly (so nets the spec language cannot express are
 // audited too), and the compiler's own InferCropOffsetsPass derives the offsets from exact
 // coordinate maps; CropExplanation shows the derivation of any offset that disagrees. Every
 // input of the net starts at the identity map.
@@ -54,7 +54,8 @@ public struct CropAudit: Sendable {
             nodes.append(node)
         }
         for (k, input) in net.inputs.enumerated() { nodes[k].params.out = input.channels ?? 3 }
-        return Graph(name: net.name, nodes: nodes, outputs: [nodes.count - 1], classes: nil)
+        let outputs = net.outputs.compactMap { index[$0] }
+        return Graph(name: net.name, nodes: nodes, outputs: outputs.isEmpty ? [nodes.count - 1] : outputs, classes: nil)
     }
 
     /// The compiler's kind for an imported layer.

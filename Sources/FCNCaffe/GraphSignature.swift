@@ -1,7 +1,8 @@
 // What must be equal for two graphs to be the same net: per layer name, its kind, its
 // attributes, what it reads and its crop offset. Dropout layers are left out (identity at
 // inference; the shipped VGG16 has drop6/drop7, a deploy.prototxt has none) and whatever
-// read them reads their input instead; the network input is called `input`.
+// read them reads their input instead. A net's only input is called `input` (Caffe's `data`
+// is a spec's `input`); several inputs keep their names (Caffe's tops, the spec's `inputs:`).
 // The importer compiles the spec it wrote and compares it with the prototxt's net this way.
 
 import FCNSpec
@@ -32,15 +33,17 @@ struct NodeSignature: Equatable, CustomStringConvertible {
 }
 
 enum GraphSignature {
-    /// Layer name -> signature, dropout removed and bypassed, input nodes named `input`.
-    static func of(_ g: Graph) -> [String: NodeSignature] {
+    /// Layer name -> signature, dropout removed and bypassed; input nodes named `input` when
+    /// there is one (unless `namedInputs`), else by their names.
+    static func of(_ g: Graph, namedInputs: Bool? = nil) -> [String: NodeSignature] {
+        let named = namedInputs ?? (g.nodes.filter { $0.op == .input }.count > 1)
         var resolved: [NodeID: String] = [:]
         func name(_ id: NodeID) -> String {
             if let r = resolved[id] { return r }
             let n = g[id]
             let r: String
             switch n.op {
-            case .input: r = "input"
+            case .input: r = named ? n.name : "input"
             case .dropout: r = n.inputs.first.map(name) ?? "input"
             case .conv, .deconv, .relu, .pool, .lrn, .scale, .crop, .sum, .batchnorm, .concat, .resize: r = n.name
             }

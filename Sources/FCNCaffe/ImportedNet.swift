@@ -1,9 +1,10 @@
 // A Caffe net as fcngc understands it: the inference layers (data, loss and accuracy layers
 // gone), each with one of fcngc's layer kinds and its attributes (`Params`, exactly as the
 // compiler's graph holds them), reading other layers by name. Blobs are resolved: a bottom
-// names the layer that last wrote that blob (Caffe's in-place meaning). What the spec
-// language cannot express yet (concat, weighted sums, two inputs or outputs) is kept here
-// too, so the crop audit sees the whole net; `SpecLimits` says what cannot be written.
+// names the layer that last wrote that blob (Caffe's in-place meaning). Inputs keep Caffe's
+// top names and the preprocessing of the data layer that made them; outputs are the layers
+// nothing reads, in file order (the primary first). What the spec language cannot express
+// is kept here too, so the crop audit sees the whole net; `SpecLimits` says what cannot be written.
 
 import FCNSpec
 import FCNCompiler
@@ -40,6 +41,8 @@ public struct ImportedInput: Sendable {
     public var channels: Int?
     public var size: Pair?
     public var location: SourceLocation
+    /// Mean and scale of the data layer that made this input (nil: none written).
+    public var preprocessing: Preprocessing?
 }
 
 public struct Preprocessing: Sendable, Equatable {
@@ -55,11 +58,25 @@ public struct ImportedNet: Sendable {
     public var layers: [ImportedLayer]
     /// Layers whose output nothing reads: the net's outputs.
     public var outputs: [String]
-    public var preprocessing: Preprocessing?
+    /// The primary input's preprocessing.
+    public var preprocessing: Preprocessing? { inputs.first?.preprocessing }
     /// Things dropped or assumed, one line each.
     public var notes: [String]
 
     public func layer(_ name: String) -> ImportedLayer? { layers.first { $0.name == name } }
+
+    /// Channels of a layer's or input's output, as the compiler will derive them (nil: unknown).
+    public func channels(of name: String) -> Int? {
+        if let i = inputs.first(where: { $0.name == name }) { return i.channels ?? 3 }
+        guard let l = layer(name) else { return nil }
+        switch l.op {
+        case .conv, .deconv: return l.params.out
+        case .concat:
+            let each = l.inputs.map { channels(of: $0) }
+            return each.contains(nil) ? nil : each.compactMap { $0 }.reduce(0, +)
+        case .relu, .pool, .lrn, .dropout, .scale, .crop, .sum: return l.inputs.first.flatMap { channels(of: $0) }
+        }
+    }
 
     /// Layers reading each layer or input (crop references included).
     public func consumers() -> [String: [String]] {

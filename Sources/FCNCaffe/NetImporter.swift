@@ -14,11 +14,11 @@ struct NetImporter {
     func run() throws -> ImportedNet {
         var producer: [String: String] = [:]      // blob -> layer or input name
         var candidates: [ImportedInput] = []
-        var preprocessing: [String: Preprocessing] = [:]   // input -> its data layer's preprocessing
         var layers: [ImportedLayer] = []
         var names = Set<String>()
         var dropped: [String] = []
         var softmaxTops: [String: CaffeLayer] = [:]
+        var assumedChannels: [String] = []
         let phase = file.net.hasState ? file.net.state.phase : .test
 
         // Inputs declared at the top (`input:` with `input_shape` or 4 `input_dim` each).
@@ -26,7 +26,9 @@ struct NetImporter {
             var dims: [Int] = []
             if i < file.net.inputShape.count { dims = file.net.inputShape[i].dim.map { Int($0) } }
             else if file.net.inputDim.count >= 4 * (i + 1) { dims = file.net.inputDim[(4 * i)..<(4 * i + 4)].map { Int($0) } }
-            candidates.append(Self.input(name, dims, at: file.topLevel["input"] ?? SourceLocation(file: file.path, line: 1, column: 1)))
+            let each = file.topLevelEach["input"] ?? []
+            let at = i < each.count ? each[i] : file.topLevel["input"]
+            candidates.append(Self.input(name, dims, at: at ?? SourceLocation(file: file.path, line: 1, column: 1)))
             producer[name] = name
         }
 
@@ -36,9 +38,14 @@ struct NetImporter {
                 let shapes = l.param.inputParam.shape
                 for (j, top) in l.param.top.enumerated() {
                     let dims = j < shapes.count ? shapes[j].dim : (shapes.count == 1 ? shapes[0].dim : [])
-                    candidates.append(Self.input(top, dims.map { Int($0) }, at: l.location))
+                    var input = Self.input(top, dims.map { Int($0) }, at: l.location)
+                    input.preprocessing = Self.preprocessing(l)
+                    if l.type == "Python", input.channels == nil, let c = Self.pythonTopChannels[top] {
+                        input.channels = c
+                        assumedChannels.append("\(top) \(c)")
+                    }
+                    candidates.append(input)
                     producer[top] = top
-                    preprocessing[top] = Self.preprocessing(l)
                 }
                 continue
             }
@@ -80,7 +87,9 @@ struct NetImporter {
                     layer.inputs = [inputs[0]]
                     layer.like = inputs[1]
                     layer.writtenOffset = try CaffeLayerMapping.cropOffset(l)
-                case .sum: layer.coefficients = try CaffeLayerMapping.sumCoefficients(l)
+                case .sum:
+                    layer.coefficients = try CaffeLayerMapping.sumCoefficients(l)
+                    layer.params.coefficients = layer.coefficients ?? []
                 case .concat:
                     let c = l.param.concatParam
                     let axis = c.hasAxis ? Int(c.axis) : Int(c.concatDim)
@@ -102,10 +111,15 @@ struct NetImporter {
         if !dropped.isEmpty { notes.append("dropped \(dropped.count) layer\(dropped.count == 1 ? "" : "s") that inference does not use: \(dropped.joined(separator: ", "))") }
         let unusedInputs = candidates.filter { !read.contains($0.name) }.map(\.name)
         if !unusedInputs.isEmpty { notes.append("not inputs (only losses or nothing read them): \(unusedInputs.joined(separator: ", "))") }
+        let assumed = assumedChannels.filter { a in inputs.contains { a.hasPrefix($0.name + " ") } }
+        if !assumed.isEmpty { notes.append("channels of Python data layer tops, from what the paper's layers load under these names: \(assumed.joined(separator: ", "))") }
         return ImportedNet(name: file.net.name, inputs: inputs, layers: layers,
-                           outputs: layers.map(\.name).filter { !read.contains($0) },
-                           preprocessing: inputs.first.flatMap { preprocessing[$0.name] }, notes: notes)
+                           outputs: layers.map(\.name).filter { !read.contains($0) }, notes: notes)
     }
+
+    /// What the paper's Python data layers (voc_layers, siftflow_layers, nyud_layers) load
+    /// under each top name: an image (3 channels), HHA (3) or log depth (1).
+    static let pythonTopChannels = ["data": 3, "color": 3, "hha": 3, "depth": 1]
 
     static func checkBottoms(_ l: CaffeLayer, _ op: ImportedOp, _ n: Int) throws {
         let want: ClosedRange<Int>

@@ -23,8 +23,9 @@ struct PrototxtLocator {
 
     private(set) var layer: [Block] = []
     private(set) var layers: [Block] = []
-    /// Top-level fields (`input`, `input_dim`, `name`).
+    /// Top-level fields (`input`, `input_dim`, `name`): the first occurrence, and every one.
     private(set) var topLevel: [String: SourceLocation] = [:]
+    private(set) var topLevelEach: [String: [SourceLocation]] = [:]
 
     init(text: String, file: String) {
         let bytes = Array(text.utf8)
@@ -70,8 +71,9 @@ struct PrototxtLocator {
                 if depth == 0 {
                     if name == "layer" || name == "layers" {
                         current = (name == "layers", Block(start: at))
-                    } else if topLevel[name] == nil {
-                        topLevel[name] = at
+                    } else {
+                        if topLevel[name] == nil { topLevel[name] = at }
+                        topLevelEach[name, default: []].append(at)
                     }
                 } else if current != nil {
                     if depth == 1, current!.block.direct[name] == nil { current!.block.direct[name] = at }

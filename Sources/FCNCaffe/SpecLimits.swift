@@ -1,41 +1,19 @@
-// What a net can be in Caffe but not (yet) in fcngc's spec language: one input, one output,
-// no concat, sums without coefficients. Each construct is one located error naming it; the
-// crop audit has already run, so the offsets of such nets are still checked. When the spec
-// language grows (issue 9), a construct leaves this list and gains a line in SpecLayerWriter.
+// What a net can be in Caffe but not in fcngc's spec language. Two inputs, two outputs,
+// concat and weighted sums are written now (`inputs:`, `outputs:`, `concat`, `sum` with
+// `coefficients`); what is left: inputs of different declared sizes (a spec compiles every
+// input at one size). Each construct is one located error naming it; the crop audit has
+// already run, so the offsets of such nets are still checked.
 
 import FCNSpec
 
 enum SpecLimits {
     static func check(_ net: ImportedNet) -> [CaffeImportError] {
         var errors: [CaffeImportError] = []
-        if net.inputs.count > 1 {
-            let names = net.inputs.map { "'\($0.name)'" }.joined(separator: ", ")
+        let sized = net.inputs.filter { $0.size != nil }
+        if let first = sized.first, let other = sized.first(where: { $0.size != first.size }), let a = first.size, let b = other.size {
             errors.append(CaffeImportError(.notExpressible,
-                "the net has \(net.inputs.count) inputs (\(names)); fcngc's spec language has one input so far, so it cannot be written",
-                at: net.inputs[1].location))
-        }
-        if net.outputs.count > 1 {
-            let names = net.outputs.map { "'\($0)'" }.joined(separator: ", ")
-            let second = net.layer(net.outputs[1])
-            errors.append(CaffeImportError(.notExpressible,
-                "the net has \(net.outputs.count) outputs (\(names)); fcngc's spec language has one output so far, so it cannot be written",
-                at: second?.location))
-        }
-        for l in net.layers {
-            switch l.op {
-            case .concat:
-                errors.append(CaffeImportError(.notExpressible,
-                    "layer '\(l.name)' (Concat) joins \(l.inputs.map { "'\($0)'" }.joined(separator: " and ")) along channels; fcngc's spec language has no concat yet",
-                    at: l.location))
-            case .sum:
-                if let c = l.coefficients {
-                    errors.append(CaffeImportError(.notExpressible,
-                        "layer '\(l.name)' (Eltwise SUM) weighs its bottoms by \(c.map { "\($0)" }.joined(separator: ", ")); fcngc's `sum` has no coefficients yet",
-                        at: l.fieldLocations["coeff"] ?? l.location))
-                }
-            case .conv, .deconv, .relu, .pool, .lrn, .dropout, .scale, .crop:
-                break
-            }
+                "input '\(other.name)' is \(b.h)x\(b.w) but input '\(first.name)' is \(a.h)x\(a.w); a spec's inputs all have one size, so the net cannot be written",
+                at: other.location))
         }
         return errors
     }

@@ -2,7 +2,7 @@
 // a plain graph) is written to a scratch directory laid out like the output's, compiled by
 // the real pipeline, and its graph compared with the prototxt's (GraphSignature). The first
 // form that compiles to the same net is the one written. Backbone recognition works the same
-// way: the shipped backbone is compiled and must be a part of the prototxt's net.
+// way (BackboneMatcher): the shipped backbone is compiled and must be a part of the prototxt's net.
 
 import Foundation
 import FCNSpec
@@ -26,33 +26,10 @@ final class ScratchDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-enum BackboneMatcher {
-    /// The shipped backbone the net starts with, and the net's layers it covers.
-    static func match(_ net: ImportedNet) throws -> (BackboneCatalog.Entry, Set<String>)? {
-        guard net.inputs.count == 1 else { return nil }
-        let have = GraphSignature.of(CropAudit.makeGraph(net))
-        for entry in BackboneCatalog.all {
-            let scratch = try ScratchDirectory()
-            _ = try scratch.write(entry.text + "\n", to: entry.file)
-            let model = try scratch.write("name: probe\nbackbone: \(entry.file)\n", to: "probe.yaml")
-            let diagnostics = Diagnostics()
-            var options = CompileOptions()
-            options.sizeLimit = 16
-            guard let spec = SpecLoader(diagnostics: diagnostics, catalog: OpRegistry.catalog).load(model),
-                  let graph = Pipeline.analyse(spec, options: options, diagnostics: diagnostics)?.graph else { continue }
-            let want = GraphSignature.of(graph)
-            guard want.allSatisfy({ have[$0.key] == $0.value }) else { continue }
-            let names = Set(graph.nodes.dropFirst().map(\.name)).intersection(net.layers.map(\.name))
-            return (entry, names)
-        }
-        return nil
-    }
-}
-
 struct StagedSpec {
     var text: String
-    /// The backbone file to write beside the spec (relative path, text).
-    var backboneFile: (path: String, text: String)?
+    /// The backbone files to write beside the spec (relative path, text), each once.
+    var backboneFiles: [(path: String, text: String)]
     var compilation: Compilation
     var form: String
     var warnings: [String]
@@ -65,10 +42,12 @@ struct StagedSpec {
             let scratch = try ScratchDirectory()
             let text = writer.text(form)
             let path = try scratch.write(text, to: fileName)
-            var backbone: (path: String, text: String)?
-            if let b = form.backbone, !form.inlineBackbone {
-                backbone = (b.file, b.text + "\n")
-                _ = try scratch.write(b.text + "\n", to: b.file)
+            var backbones: [(path: String, text: String)] = []
+            if !form.inlineBackbone {
+                for s in form.streams where !backbones.contains(where: { $0.path == s.entry.file }) {
+                    backbones.append((s.entry.file, s.entry.text + "\n"))
+                    _ = try scratch.write(s.entry.text + "\n", to: s.entry.file)
+                }
             }
             let diagnostics = Diagnostics()
             let printer = DiagnosticPrinter(colour: false)
@@ -86,14 +65,19 @@ struct StagedSpec {
                 failures.append(diff)
                 continue
             }
+            let outputs = c.graph.outputs.map { c.graph[$0].name }
+            guard outputs == net.outputs else {
+                failures.append("outputs: prototxt \(net.outputs.joined(separator: ", ")); spec \(outputs.joined(separator: ", "))")
+                continue
+            }
             let rest = net.layers.count - form.backboneLayers.count
-            var desc = form.backbone.map { form.inlineBackbone ? "backbone \($0.name) (inline)" : "backbone \($0.file)" } ?? ""
+            var desc = form.description
             if let h = form.head {
                 desc += ", head with \(h.steps.count) step\(h.steps.count == 1 ? "" : "s")"
             } else if rest > 0 {
                 desc += (desc.isEmpty ? "" : ", ") + "graph of \(rest) layer\(rest == 1 ? "" : "s")"
             }
-            return StagedSpec(text: text, backboneFile: backbone, compilation: c, form: desc,
+            return StagedSpec(text: text, backboneFiles: backbones, compilation: c, form: desc,
                               warnings: diagnostics.warnings.map(shown))
         }
         throw CaffeImportError(.internalMismatch, "the spec fcngc wrote does not compile to the prototxt's net (a bug in the importer; please report it)",
@@ -104,7 +88,7 @@ struct StagedSpec {
 enum OutputFiles {
     /// Writes weights, backbone (unless an identical file is there) and spec, each atomically;
     /// if one fails, the ones already written are removed. Returns the paths written.
-    static func write(spec: (String, String), backbone: (String, String)?, weights: (String, [(name: String, tensor: Tensor)])?,
+    static func write(spec: (String, String), backbones: [(String, String)], weights: (String, [(name: String, tensor: Tensor)])?,
                       metadata: [String: String]) throws -> [String] {
         let fm = FileManager.default
         var created: [String] = []
@@ -114,7 +98,7 @@ enum OutputFiles {
                 try SafetensorsWriter.write(tensors, to: path, metadata: metadata)
                 created.append(path)
             }
-            if let (path, text) = backbone, fm.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) != text {
+            for (path, text) in backbones where fm.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) != text {
                 let dir = (path as NSString).deletingLastPathComponent
                 if !fm.fileExists(atPath: dir) {
                     try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)

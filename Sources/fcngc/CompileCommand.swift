@@ -13,7 +13,7 @@ struct CompileCommand: ParsableCommand {
         discussion: """
         --emit text    the plan as a table: one row per step, totals, memory (default)
         --emit layers  the per-layer analysis: shapes, receptive field, stride, offsets, params, MACs
-        --emit json    the plan as JSON (includes `input` and `layers`; round-trips byte for byte)
+        --emit json    the plan as JSON (includes `inputs`, `outputs` and `layers`; round-trips byte for byte)
         --emit dot     the plan as a Graphviz graph (render with `dot -Tsvg`)
         """)
 

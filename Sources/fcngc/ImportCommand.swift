@@ -52,7 +52,11 @@ struct ImportCaffeCommand: ParsableCommand {
         do {
             let r = try CaffeImporter.run(o) { print($0); fflush(stdout) }
             for n in r.notes { Terminal.printError("note: \(n)") }
-            print("wrote \(r.written.joined(separator: ", ")): \(r.form); input \(r.compilation.input.h)x\(r.compilation.input.w) -> output \(r.compilation.shapes[r.compilation.graph.output])")
+            let c = r.compilation
+            let outputs = c.graph.outputs.count == 1 ? "output \(c.shapes[c.graph.output])"
+                : "outputs " + c.graph.outputs.map { "\(c.graph[$0].name) \(c.shapes[$0])" }.joined(separator: ", ")
+            let inputs = c.spec.inputs.count == 1 ? "input" : "inputs " + c.spec.inputs.map(\.name).joined(separator: ", ") + " at"
+            print("wrote \(r.written.joined(separator: ", ")): \(r.form); \(inputs) \(c.input.h)x\(c.input.w) -> \(outputs)")
         } catch let e as CaffeImportError {
             Terminal.printError(e.description)
             throw ExitCode(1)

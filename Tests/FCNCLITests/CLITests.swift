@@ -33,7 +33,7 @@ final class CLITests: XCTestCase {
             // Locations keep the path as typed: a relative spec gives a plan with no absolute paths.
             XCTAssertFalse(r.stdout.contains(Self.root.path), "no absolute paths in \(model)")
             let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-            XCTAssertEqual(obj["input"] as? [Int], [3, 500, 500])
+            XCTAssertEqual((obj["inputs"] as? [[String: Any]])?.first?["shape"] as? [Int], [3, 500, 500])
             let layers = obj["layers"] as! [[String: Any]]
             for (name, off) in offsets {
                 XCTAssertEqual(layers.first { $0["name"] as? String == name }?["offset"] as? [Int], [off, off], "\(model) \(name)")
@@ -61,13 +61,13 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240", "-o", out.path).status, 0)
         let direct = try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240")
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), direct.stdout)
-        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 2  model fcn16s  input 3x320x240"))
+        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 3  model fcn16s  input 3x320x240"))
     }
 
     func testDotRendersWithGraphviz() throws {
         let dot = try fcngc("compile", "Models/fcn8s.yaml", "--emit", "dot")
         XCTAssertEqual(dot.status, 0)
-        guard FileManager.default.fileExists(atPath: "/usr/bin/dot") else { throw XCTSkip("graphviz not installed") }
+        guard FileManager.default.fileExists(atPath: "/usr/bin/dot") else { return XCTFail("graphviz is not installed: run bash Scripts/setup.sh") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
         p.arguments = ["-Tsvg"]

@@ -69,7 +69,7 @@ final class SeveralInputsTests: XCTestCase {
             ("name: m\ninput: {channels: 3}\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\n",
              "m.yaml:3:1: error: the model has both 'input' and 'inputs'; write one"),
             ("name: m\ninputs: {a: {channels: 1}, b: {channels: 2}}\ngraph:\n  - {conv: a, out: 2, kernel: 1}\n",
-             "m.yaml:4:5: error: 'a' is a network input; choose another layer name"),
+             "m.yaml:4:12: error: 'a' is a network input; choose another layer name"),
             ("name: m\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\noutputs: [c, a]\n",
              "m.yaml:5:14: error: 'a' is a network input; an output must be a layer"),
             ("name: m\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\noutputs: [c, c]\n",

@@ -88,7 +88,9 @@ enum ONNXFixtures {
 
     static func requirePython() throws {
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("no .venv/bin/python (python3 -m venv .venv && .venv/bin/pip install -r Scripts/requirements-onnx.txt)")
+            // Fails, never skips: the set-up (bash Scripts/setup.sh) makes .venv.
+            XCTFail("no .venv/bin/python: run bash Scripts/setup.sh")
+            throw NSError(domain: "fcngc-tests", code: 1, userInfo: [NSLocalizedDescriptionKey: "no .venv/bin/python"])
         }
     }
 }
