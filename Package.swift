@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // Our own register-blocked GEMM (AVX-512 / AVX2 micro-kernels chosen at run time, portable
+        // fallback), in C with intrinsics; compiled without -march (target attributes per kernel).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
 
         // YAML -> spec values that remember their source locations.
         .target(name: "FCNSpec", dependencies: ["CYAML"]),
@@ -35,7 +38,7 @@ let package = Package(
         // Op registry, graph IR, passes (shapes, coordinate maps, crops, fusion, memory), lowering to a Plan.
         .target(name: "FCNCompiler", dependencies: ["FCNSpec", "FCNPlan"]),
         // Tensors, kernels, interpreter, weights and images. Reads a Plan, never YAML or the compiler.
-        .target(name: "FCNRuntime", dependencies: ["FCNPlan", "COpenBLAS", "CPNG", "CJPEG"],
+        .target(name: "FCNRuntime", dependencies: ["FCNPlan", "COpenBLAS", "CKernels", "CPNG", "CJPEG"],
                 swiftSettings: fastFlags),
         // Naive, obviously-correct reference kernels: the definition fast kernels are checked against.
         .target(name: "FCNTestSupport", dependencies: ["FCNRuntime", "FCNCompiler"]),

@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         #endif
 
         print("fcngc bench  model \(plan.model)  input \(plan.input.map(String.init).joined(separator: "x"))  threads \(nThreads)  repeat \(rounds)")
-        print("cpu: \(Bench.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs; OpenBLAS \(Bench.blasCore())")
+        print("cpu: \(Bench.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs; OpenBLAS \(Bench.blasCore()); conv GEMM \(Kernels.gemmDescription)")
         print("load before: \(Bench.loadAverage())")
 
         Bench.blasThreads(nThreads)

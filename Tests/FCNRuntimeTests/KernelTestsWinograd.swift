@@ -113,15 +113,17 @@ final class KernelTestsWinograd: XCTestCase {
         let w = randomArray(cout * cin * 9, rng: &rng)
         for tile in WinogradTile.allCases {
             let u = w.withUnsafeBufferPointer { WinogradWeights(weights: $0.baseAddress!, inChannels: cin, outChannels: cout, tile: tile) }
-            XCTAssertEqual(u.transformed.shape, [tile.positions, cout, cin])
+            let transformed = u.transformed
+            XCTAssertEqual(transformed.shape, [tile.positions, cout, cin])
             for co in 0..<cout { for ci in 0..<cin {
                 let g = (0..<3).map { r in (0..<3).map { c in Double(w[((co * cin + ci) * 3 + r) * 3 + c]) } }
                 let want = NaiveWinograd.transformKernel(g, m: tile.m)
                 for i in 0..<tile.alpha { for j in 0..<tile.alpha {
-                    let got = u.transformed.pointer[((i * tile.alpha + j) * cout + co) * cin + ci]
+                    let got = transformed.pointer[((i * tile.alpha + j) * cout + co) * cin + ci]
                     XCTAssertEqual(Double(got), want[i][j], accuracy: 1e-6)
                 }}
             }}
+            withExtendedLifetime(transformed) {}
         }
     }
 }

@@ -50,13 +50,19 @@ public enum Kernels {
         }
     }
 
-    /// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C.
+    /// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C. Plain products
+    /// (no transposes, alpha 1, beta 0 or 1) run on fcngc's own kernel (Gemm.swift), the rest
+    /// on OpenBLAS.
     @inline(__always)
     static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if !transA && !transB && alpha == 1 && (beta == 0 || beta == 1) && !gemmUsesOpenBLAS {
+            ownGemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),

@@ -25,13 +25,11 @@ extension Kernels {
         }
         // 2. M[ξ] = U[ξ] · V[ξ]
         for xi in 0..<positions {
-            sgemm(transA: false, transB: false, m: cout, n: count, k: cin,
-                  a: u.transformed.pointer + xi * cout * cin, lda: cin,
-                  b: buf.v + xi * cin * count, ldb: count, beta: 0,
-                  c: buf.m + xi * cout * count, ldc: count)
+            u.matrix(xi).multiply(n: count, b: buf.v + xi * cin * count, ldb: count, accumulate: false,
+                                  c: buf.m + xi * cout * count, ldc: count)
         }
         // 3. outputs
-        let m = geo.m, ohw = geo.outHeight * geo.outWidth
+        let ohw = geo.outHeight * geo.outWidth
         for co in 0..<cout {
             let b = bias?[co] ?? 0
             geo.segments(tiles) { n, ty, tx, len, off in

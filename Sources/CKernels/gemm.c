@@ -1,0 +1,233 @@
+// The GEMM driver (GotoBLAS/BLIS loop order): for each block of NC columns and KC depth, B is
+// packed into kc x nr panels (kept in L1 one at a time); for each block of mc rows, A is packed
+// into kc x mr panels (kept in L2), unless the caller packed it beforehand; then every
+// mr x nr micro-tile of C is computed by the micro-kernel. Tiles past the matrix's edge are
+// computed into a small buffer and only their valid part is written.
+
+#include "fcn_gemm.h"
+#include "gemm_internal.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { KC = 256, NC = 2048 };
+
+static const struct fcn_kernel_shape shapes[3] = {
+    [FCN_GEMM_PORTABLE] = {4, 8, 128, fcn_ukernel_portable_4x8},
+    [FCN_GEMM_AVX2] = {6, 16, 144, fcn_ukernel_avx2_6x16},
+    [FCN_GEMM_AVX512] = {8, 32, 128, fcn_ukernel_avx512_8x32},
+};
+
+static atomic_int chosen = -1;
+
+int fcn_gemm_isa_supported(int isa) {
+    switch (isa) {
+    case FCN_GEMM_PORTABLE: return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    case FCN_GEMM_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case FCN_GEMM_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f");
+#endif
+    default: return 0;
+    }
+}
+
+int fcn_gemm_isa(void) {
+    int isa = atomic_load_explicit(&chosen, memory_order_relaxed);
+    if (isa >= 0) return isa;
+    isa = fcn_gemm_isa_supported(FCN_GEMM_AVX512) ? FCN_GEMM_AVX512
+        : fcn_gemm_isa_supported(FCN_GEMM_AVX2) ? FCN_GEMM_AVX2 : FCN_GEMM_PORTABLE;
+    const char *forced = getenv("FCNGC_GEMM");
+    if (forced) {
+        for (int i = FCN_GEMM_PORTABLE; i <= FCN_GEMM_AVX512; ++i)
+            if (strncmp(forced, fcn_gemm_isa_name(i), strlen(forced)) == 0 && strlen(forced) > 0
+                && fcn_gemm_isa_supported(i))
+                isa = i;
+    }
+    atomic_store_explicit(&chosen, isa, memory_order_relaxed);
+    return isa;
+}
+
+const char *fcn_gemm_isa_name(int isa) {
+    switch (isa) {
+    case FCN_GEMM_AVX512: return "avx512 8x32";
+    case FCN_GEMM_AVX2: return "avx2 6x16";
+    case FCN_GEMM_PORTABLE: return "portable 4x8";
+    default: return "unknown";
+    }
+}
+
+static long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+/// A per-thread, 64-byte aligned buffer of at least n floats (kept for the thread's lifetime).
+static float *thread_buffer(float **buf, size_t *cap, size_t n) {
+    if (*cap < n) {
+        free(*buf);
+        *buf = aligned_alloc(64, (size_t)round_up((long)(n * sizeof(float)), 64));
+        if (!*buf) {
+            fputs("fcngc: out of memory for GEMM packing buffers\n", stderr);
+            abort();
+        }
+        *cap = n;
+    }
+    return *buf;
+}
+
+static _Thread_local float *b_buf, *a_buf;
+static _Thread_local size_t b_cap, a_cap;
+
+size_t fcn_gemm_packed_a_floats(long m, long k) {
+    return (size_t)(round_up(m, shapes[fcn_gemm_isa()].mr) * k);
+}
+
+static void pack_a(const struct fcn_kernel_shape *s, long m, long k, const float *a, long lda, float *packed);
+
+size_t fcn_gemm_packed_a_index(long m, long k, long row, long col) {
+    const int mr = shapes[fcn_gemm_isa()].mr;
+    long pc = col / KC * KC, kc = k - pc < KC ? k - pc : KC;
+    return (size_t)(pc * round_up(m, mr) + row / mr * kc * mr + (col - pc) * mr + row % mr);
+}
+
+/// Rows [0, mc) x depth [0, kc) of A into mr-row panels: out[panel][k][r], zero rows past mc.
+static void pack_a_block(long mc, long kc, const float *a, long lda, int mr, float *out) {
+    for (long i = 0; i < mc; i += mr) {
+        long rows = mc - i < mr ? mc - i : mr;
+        const float *src = a + i * lda;
+        if (rows == 8 && mr == 8) {
+            // Eight sequential row streams, one contiguous 8-float write per k.
+            const float *r0 = src, *r1 = src + lda, *r2 = src + 2 * lda, *r3 = src + 3 * lda;
+            const float *r4 = src + 4 * lda, *r5 = src + 5 * lda, *r6 = src + 6 * lda, *r7 = src + 7 * lda;
+            for (long k = 0; k < kc; ++k) {
+                float *d = out + k * 8;
+                d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k];
+                d[4] = r4[k]; d[5] = r5[k]; d[6] = r6[k]; d[7] = r7[k];
+            }
+        } else {
+            for (long k = 0; k < kc; ++k)
+                for (long r = 0; r < mr; ++r) out[k * mr + r] = r < rows ? src[r * lda + k] : 0.0f;
+        }
+        out += kc * mr;
+    }
+}
+
+void fcn_gemm_pack_a(long m, long k, const float *a, long lda, float *packed) {
+    pack_a(&shapes[fcn_gemm_isa()], m, k, a, lda, packed);
+}
+
+static void pack_a_rows(const struct fcn_kernel_shape *s, long m, long k, long row0, long rows,
+                        const float *a, long lda, float *packed) {
+    long mpad = round_up(m, s->mr);
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        pack_a_block(rows, kc, a + pc, lda, s->mr, packed + pc * mpad + row0 * kc);
+    }
+}
+
+static void pack_a(const struct fcn_kernel_shape *s, long m, long k, const float *a, long lda, float *packed) {
+    pack_a_rows(s, m, k, 0, m, a, lda, packed);
+}
+
+long fcn_gemm_pack_rows_unit(void) { return shapes[fcn_gemm_isa()].mr; }
+
+void fcn_gemm_pack_a_rows(long m, long k, long row0, long rows, const float *a, long lda, float *packed) {
+    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
+    if (row0 % s->mr != 0 || row0 < 0 || rows < 0 || row0 + rows > m) abort();
+    pack_a_rows(s, m, k, row0, rows, a, lda, packed);
+}
+
+/// Columns [0, nc) x depth [0, kc) of B into nr-column panels: out[panel][k][j], zero past nc.
+static void pack_b_block(long kc, long nc, const float *b, long ldb, int nr, float *out) {
+    for (long j = 0; j < nc; j += nr) {
+        long cols = nc - j < nr ? nc - j : nr;
+        const float *src = b + j;
+        if (cols == nr) {
+            for (long k = 0; k < kc; ++k) memcpy(out + k * nr, src + k * ldb, sizeof(float) * (size_t)nr);
+        } else {
+            for (long k = 0; k < kc; ++k) {
+                memcpy(out + k * nr, src + k * ldb, sizeof(float) * (size_t)cols);
+                memset(out + k * nr + cols, 0, sizeof(float) * (size_t)(nr - cols));
+            }
+        }
+        out += kc * nr;
+    }
+}
+
+static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda, const float *packed_a,
+                 const float *b, long ldb, int accumulate, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (!accumulate)
+            for (long i = 0; i < m; ++i) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+        return;
+    }
+    const int mr = s->mr, nr = s->nr;
+    const long mpad = round_up(m, mr);
+    float *bp = thread_buffer(&b_buf, &b_cap, (size_t)KC * NC);
+    float *ap = packed_a ? NULL : thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
+    _Alignas(64) float edge[8 * 32];
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            int acc = accumulate || pc > 0;
+            pack_b_block(kc, nc, b + pc * ldb + jc, ldb, nr, bp);
+            for (long ic = 0; ic < m; ic += s->mc) {
+                long mc = m - ic < s->mc ? m - ic : s->mc;
+                const float *ablock;
+                if (packed_a) {
+                    ablock = packed_a + pc * mpad + ic * kc;
+                } else {
+                    pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
+                    ablock = ap;
+                }
+                for (long jr = 0; jr < nc; jr += nr) {
+                    long nv = nc - jr < nr ? nc - jr : nr;
+                    const float *bpanel = bp + jr * kc;
+                    for (long ir = 0; ir < mc; ir += mr) {
+                        long mv = mc - ir < mr ? mc - ir : mr;
+                        float *ct = c + (ic + ir) * ldc + jc + jr;
+                        const float *apanel = ablock + ir * kc;
+                        if (mv == mr && nv == nr) {
+                            s->run(kc, apanel, bpanel, ct, ldc, acc);
+                        } else {
+                            s->run(kc, apanel, bpanel, edge, nr, 0);
+                            for (long r = 0; r < mv; ++r)
+                                for (long j = 0; j < nv; ++j)
+                                    ct[r * ldc + j] = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+               int accumulate, float *c, long ldc) {
+    gemm(&shapes[fcn_gemm_isa()], m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+}
+
+void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float *b, long ldb,
+                      int accumulate, float *c, long ldc) {
+    gemm(&shapes[fcn_gemm_isa()], m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc);
+}
+
+void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, int accumulate, float *c, long ldc) {
+    if (!fcn_gemm_isa_supported(isa)) abort();
+    const struct fcn_kernel_shape *s = &shapes[isa];
+    if (!pack_a_first) {
+        gemm(s, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+        return;
+    }
+    float *packed = aligned_alloc(64, (size_t)round_up((long)(sizeof(float) * (size_t)(round_up(m, s->mr) * k)), 64) + 64);
+    if (!packed) abort();
+    pack_a(s, m, k, a, lda, packed);
+    gemm(s, m, n, k, NULL, 0, packed, b, ldb, accumulate, c, ldc);
+    free(packed);
+}

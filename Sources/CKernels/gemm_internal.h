@@ -1,0 +1,19 @@
+// Shared between the GEMM driver (gemm.c) and the micro-kernels (gemm_kernels.c).
+#ifndef FCN_GEMM_INTERNAL_H
+#define FCN_GEMM_INTERNAL_H
+
+/// C (mr x nr, row stride ldc) = A panel (kc x mr, k-major) * B panel (kc x nr, k-major),
+/// plus C when acc != 0. Panels are whole: the driver pads them with zeros.
+typedef void (*fcn_ukernel)(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+
+struct fcn_kernel_shape {
+    int mr, nr;        // micro-tile rows (broadcast from A) and columns (vectors of B)
+    int mc;            // rows of A per packed block (a multiple of mr, sized for L2)
+    fcn_ukernel run;
+};
+
+void fcn_ukernel_avx512_8x32(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+void fcn_ukernel_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+void fcn_ukernel_portable_4x8(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+
+#endif

@@ -1,0 +1,53 @@
+// fcn_gemm: a register-blocked single-precision GEMM for fcngc's convolutions (row-major,
+// no transposes, alpha = 1, beta = 0 or 1), with an AVX-512 micro-kernel (8x32), an AVX2+FMA
+// one (6x16) and a portable C one (4x8), chosen once per process from the CPU's features
+// (__builtin_cpu_supports). Single-threaded: fcngc's kernels split the work over threads
+// themselves. The left operand can be packed once (fcn_gemm_pack_a) and reused, which the
+// Winograd convolution does with its transformed weights.
+#ifndef FCN_GEMM_H
+#define FCN_GEMM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Micro-kernels, in order of preference.
+enum fcn_gemm_isa { FCN_GEMM_PORTABLE = 0, FCN_GEMM_AVX2 = 1, FCN_GEMM_AVX512 = 2 };
+
+/// The micro-kernel in use, chosen on first use: the best the CPU supports, or the one named by
+/// the environment variable FCNGC_GEMM ("avx512", "avx2", "portable") if the CPU supports it.
+int fcn_gemm_isa(void);
+/// Whether this CPU can run the given micro-kernel.
+int fcn_gemm_isa_supported(int isa);
+/// A short name of a micro-kernel: "avx512 8x32", "avx2 6x16", "portable 4x8".
+const char *fcn_gemm_isa_name(int isa);
+
+/// Floats a packed m x k left operand takes (rows rounded up to the micro-kernel's height).
+size_t fcn_gemm_packed_a_floats(long m, long k);
+/// Where element (row, col) of an m x k operand lies in its packed form.
+size_t fcn_gemm_packed_a_index(long m, long k, long row, long col);
+/// Packs A (m x k, row stride lda) for fcn_sgemm_packed.
+void fcn_gemm_pack_a(long m, long k, const float *a, long lda, float *packed);
+/// Rows of A (micro-kernel panels) packed together: a multiple of the micro-kernel's height.
+long fcn_gemm_pack_rows_unit(void);
+/// Packs rows [row0, row0 + rows) of an m x k operand (row0 a multiple of fcn_gemm_pack_rows_unit();
+/// `a` points at row row0) into its place in `packed`, so an operand can be packed piece by piece.
+void fcn_gemm_pack_a_rows(long m, long k, long row0, long rows, const float *a, long lda, float *packed);
+
+/// C (m x n, row stride ldc) = A (m x k) * B (k x n) (+ C when accumulate != 0).
+void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+               int accumulate, float *c, long ldc);
+/// The same with A packed by fcn_gemm_pack_a (under the current micro-kernel).
+void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float *b, long ldb,
+                      int accumulate, float *c, long ldc);
+/// fcn_sgemm on a given micro-kernel (which the CPU must support), packed or not: for tests.
+void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, int accumulate, float *c, long ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

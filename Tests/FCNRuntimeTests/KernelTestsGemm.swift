@@ -1,0 +1,85 @@
+// fcngc's own GEMM (CKernels, Gemm.swift) against a naive Double product, on every micro-kernel
+// this CPU supports: odd shapes around the micro-tile sizes (8x32, 6x16, 4x8) and the blocking
+// (KC 256, MC 128/144, NC 2048), row strides wider than the matrices, overwrite and accumulate,
+// A packed on the fly and packed beforehand (as the Winograd weights are).
+
+import XCTest
+import FCNRuntime
+import FCNTestSupport
+
+final class KernelTestsGemm: XCTestCase {
+    /// C = A·B (+ C) on `kernel`, compared with the naive product; returns max |error| / max scale.
+    func check(_ kernel: GemmKernel, m: Int, n: Int, k: Int, accumulate: Bool, packingA: Bool,
+               rng: inout SplitMix64, file: StaticString = #filePath, line: UInt = #line) {
+        let lda = k + rng.nextInt(in: 0...3), ldb = n + rng.nextInt(in: 0...3), ldc = n + rng.nextInt(in: 0...5)
+        let a = randomArray(max(1, m * lda), rng: &rng), b = randomArray(max(1, k * ldb), rng: &rng)
+        let c0 = randomArray(max(1, m * ldc), rng: &rng)
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    kernel.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                    accumulate: accumulate, c: pc.baseAddress!, ldc: ldc, packingA: packingA)
+                }
+            }
+        }
+        var worst = 0.0, scale = 1e-30
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = accumulate ? Double(c0[i * ldc + j]) : 0, mag = abs(s)
+                for p in 0..<k {
+                    s += Double(a[i * lda + p]) * Double(b[p * ldb + j])
+                    mag += abs(Double(a[i * lda + p]) * Double(b[p * ldb + j]))
+                }
+                worst = max(worst, abs(Double(c[i * ldc + j]) - s))
+                scale = max(scale, mag)
+            }
+            // Padding between rows of C is never written.
+            for j in n..<ldc where i * ldc + j < c.count {
+                XCTAssertEqual(c[i * ldc + j], c0[i * ldc + j], "\(kernel.name) wrote C padding at (\(i), \(j))", file: file, line: line)
+            }
+        }
+        XCTAssertLessThanOrEqual(worst / scale, 1e-6,
+                                 "\(kernel.name) m \(m) n \(n) k \(k) accumulate \(accumulate) packed \(packingA)",
+                                 file: file, line: line)
+    }
+
+    var kernels: [GemmKernel] { GemmKernel.allCases.filter(\.isSupported) }
+
+    func testPortableKernelIsAlwaysSupported() {
+        XCTAssertTrue(GemmKernel.portable.isSupported)
+        XCTAssertTrue(GemmKernel.current.isSupported)
+    }
+
+    func testOddShapesOnEveryKernel() {
+        var rng = SplitMix64(seed: 31)
+        let sizes = [1, 2, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33, 47]
+        for kernel in kernels {
+            for _ in 0..<40 {
+                let m = sizes[rng.nextInt(in: 0...(sizes.count - 1))], n = sizes[rng.nextInt(in: 0...(sizes.count - 1))]
+                let k = sizes[rng.nextInt(in: 0...(sizes.count - 1))]
+                check(kernel, m: m, n: n, k: k, accumulate: rng.nextBool(), packingA: rng.nextBool(), rng: &rng)
+            }
+        }
+    }
+
+    func testBlockEdges() {
+        // Depth past KC (256), rows past MC (128/144), columns past NC (2048).
+        var rng = SplitMix64(seed: 32)
+        for kernel in kernels {
+            for packed in [false, true] {
+                check(kernel, m: 150, n: 37, k: 513, accumulate: false, packingA: packed, rng: &rng)
+                check(kernel, m: 21, n: 2051, k: 19, accumulate: true, packingA: packed, rng: &rng)
+                check(kernel, m: 64, n: 70, k: 256, accumulate: true, packingA: packed, rng: &rng)
+            }
+        }
+    }
+
+    func testZeroDepthOverwritesOrKeeps() {
+        var rng = SplitMix64(seed: 33)
+        for kernel in kernels {
+            check(kernel, m: 3, n: 5, k: 0, accumulate: false, packingA: false, rng: &rng)
+            check(kernel, m: 3, n: 5, k: 0, accumulate: true, packingA: true, rng: &rng)
+        }
+    }
+}
