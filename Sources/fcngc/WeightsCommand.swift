@@ -28,7 +28,8 @@ struct WeightsCommand: ParsableCommand {
             do {
                 let store = try WeightStore.load(path: check, expected: plan.weightTable, optional: plan.optionalWeightTable)
                 try WeightChecks.checkFixedUpsamplers(plan, store, file: check)
-                print("\(check): ok, \(store.count) tensors, \(Format.grouped(store.parameterCount)) parameters")
+                let ignored = store.ignoredNames.isEmpty ? "" : " (\(store.ignoredNames.count) batch norm num_batches_tracked counters ignored)"
+                print("\(check): ok, \(store.count) tensors, \(Format.grouped(store.parameterCount)) parameters\(ignored)")
             } catch let e as RuntimeError {
                 Terminal.printError("error: \(e.message)")
                 throw ExitCode(1)

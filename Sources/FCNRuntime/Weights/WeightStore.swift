@@ -13,6 +13,9 @@ public final class WeightStore: @unchecked Sendable {
     private var tensors: [String: Tensor]
     /// Names of tensors that were loaded from the `optional` table.
     public private(set) var optionalNames: [String]
+    /// Tensors of the file that were recognised and not loaded: PyTorch's batch norm counters
+    /// `<layer>.num_batches_tracked` of this model's batch norms (see `BatchNormCounter`).
+    public private(set) var ignoredNames: [String] = []
     /// The file the weights came from (nil for random or hand-built stores).
     public let path: String?
 
@@ -62,7 +65,9 @@ public final class WeightStore: @unchecked Sendable {
     /// (fixed upsamplers: `<layer>.weight`, and a `<layer>.bias` of shape [weight.shape[1]]
     /// unless listed itself) may be present or absent. Everything wrong — missing tensors,
     /// unexpected tensors, wrong shapes, unloadable dtypes, non-finite values — is reported
-    /// together in one `RuntimeError`.
+    /// together in one `RuntimeError`. A batch norm's `<layer>.num_batches_tracked` (an integer
+    /// counter PyTorch saves in every state_dict) is accepted and ignored, for the batch norms
+    /// of `expected` and of `optional` (a head the plan does not compute).
     public static func load(path: String, expected: [WeightRef], optional: [WeightRef] = []) throws -> WeightStore {
         let file = try SafetensorsFile(path: path)
         var problems: [String] = []
@@ -130,9 +135,13 @@ public final class WeightStore: @unchecked Sendable {
             if check(r.name, r.shape, e) { load.append(r.name) }
         }
         var loadedOptional: [String] = []
+        var ignored: [String] = []
         for e in file.entries where !expectedNames.contains(e.name) {
             if let shape = optionalShapes[e.name] {
                 if check(e.name, shape, e) { loadedOptional.append(e.name) }
+            } else if let layer = BatchNormCounter.layer(of: e.name),
+                      case let mean = WeightRef.name(layer: layer, .runningMean), expectedNames.contains(mean) || optionalShapes[mean] != nil {
+                if let problem = BatchNormCounter.problem(e) { problems.append(problem) } else { ignored.append(e.name) }
             } else {
                 problems.append("extra: '\(e.name)' (found shape \(e.shape), \(e.dtype.rawValue)) is not a weight of this model")
             }
@@ -162,6 +171,7 @@ public final class WeightStore: @unchecked Sendable {
         }
         let store = WeightStore(loaded, path: path)
         store.optionalNames = loadedOptional
+        store.ignoredNames = ignored
         return store
     }
 
