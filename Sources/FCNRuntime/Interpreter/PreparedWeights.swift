@@ -7,13 +7,6 @@ import FCNPlan
 /// Where weights come from: a safetensors file, random initialisation, a test.
 public protocol WeightSource {
     func tensor(named name: String) -> Tensor?
-    /// Told that `name` is no longer needed in its plain form (its packed or transformed form is
-    /// kept): a source that will not be asked again may let it go, so both forms are never held.
-    func preparedTensor(named name: String)
-}
-
-extension WeightSource {
-    public func preparedTensor(named name: String) {}
 }
 
 /// For a conv: its weight and bias, a folded batch norm and input scale applied. For a batch
@@ -70,7 +63,8 @@ struct PreparedWeights {
                 out.weight = nil
             }
             if out.weight == nil, let ref = step.weights.first(where: { $0.role == .weight && $0.layer != bnLayer }) {
-                source?.preparedTensor(named: ref.name)
+                // Only its packed or transformed form is kept: a store that builds one executable lets go.
+                (source as? WeightStore)?.preparedTensor(named: ref.name)
             }
         case .batchnorm:
             guard let eps = step.attributes.eps else { throw RuntimeError("batch norm step '\(step.name)' has no eps") }

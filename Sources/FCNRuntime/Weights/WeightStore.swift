@@ -45,7 +45,7 @@ public final class WeightStore: @unchecked Sendable {
     /// that builds one executable and is then let go.
     public var dropsPreparedTensors = false
 
-    /// Drops `name` if `dropsPreparedTensors` (WeightSource).
+    /// Drops `name` if `dropsPreparedTensors` (called by PreparedWeights).
     public func preparedTensor(named name: String) {
         if dropsPreparedTensors { tensors[name] = nil }
     }
