@@ -72,6 +72,8 @@ final class SeveralInputsTests: XCTestCase {
              "m.yaml:4:12: error: 'a' is a network input; choose another layer name"),
             ("name: m\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\noutputs: [c, a]\n",
              "m.yaml:5:14: error: 'a' is a network input; an output must be a layer"),
+            ("name: m\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\noutputs: [c, d]\n",
+             "m.yaml:5:14: error: the model's output names unknown layer 'd'"),
             ("name: m\ninputs: {a: {channels: 1}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\noutputs: [c, c]\n",
              "m.yaml:5:14: error: 'c' is listed twice in 'outputs'"),
             ("name: m\ninputs: {a: {channels: 1, std: [0]}}\ngraph:\n  - {conv: c, out: 2, kernel: 1}\n",

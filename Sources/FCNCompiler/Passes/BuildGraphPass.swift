@@ -72,6 +72,7 @@ public struct BuildGraphPass {
                 inplaceNext[k - 1] = k
             }
         }
+        /// `layer` is the reading layer's name, or "" for the model's `output(s):`.
         func resolve(_ ref: Located<String>, for layer: String) -> Int? {
             if let k = inputNames.firstIndex(of: ref.value) { return -1 - k }
             if var j = firstByName[ref.value] {
@@ -79,7 +80,8 @@ public struct BuildGraphPass {
                 return j
             }
             let hint = NearNames.layer(ref.value, in: allNames)
-            diagnostics.error(.unknownLayer, "layer '\(layer)' reads unknown layer '\(ref.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
+            let subject = layer.isEmpty ? "the model's output names" : "layer '\(layer)' reads"
+            diagnostics.error(.unknownLayer, "\(subject) unknown layer '\(ref.value)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""),
                               at: ref.location, fix: hint.map { "write '\($0)'" })
             return nil
         }
@@ -119,7 +121,7 @@ public struct BuildGraphPass {
         if !spec.outputs.isEmpty {
             outputs = []
             for o in spec.outputs {
-                guard let r = resolve(o, for: "output") else { continue }
+                guard let r = resolve(o, for: "") else { continue }
                 if r < 0 {
                     diagnostics.error(.badValue, "'\(o.value)' is a network input; an output must be a layer", at: o.location)
                 } else {

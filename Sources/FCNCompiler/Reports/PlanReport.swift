@@ -18,6 +18,12 @@ public enum PlanReport {
 
     static func dims(_ s: [Int]) -> String { s.map(String.init).joined(separator: "x") }
 
+    /// "input 3x500x500" for one, "inputs color 3x500x500, depth 1x500x500" for several.
+    static func interface(_ word: String, _ items: [(name: String, shape: [Int])]) -> String {
+        items.count == 1 ? "\(word) \(dims(items[0].shape))"
+            : "\(word)s " + items.map { "\($0.name) \(dims($0.shape))" }.joined(separator: ", ")
+    }
+
     static func opName(_ s: Step) -> String {
         var op = s.kind.rawValue
         if s.kind == .pool, let m = s.attributes.method { op = m.rawValue + "pool" }
@@ -60,8 +66,8 @@ public enum PlanReport {
                    s.macs == 0 ? "" : Format.short(s.macs), s.slot.map { "s\($0)" } ?? "",
                    s.sources.map(\.name).joined(separator: "+")])
         }
-        let inputs = plan.inputs.count == 1 ? "input \(dims(plan.input))" : "inputs " + plan.inputs.map { "\($0.name) \(dims($0.shape))" }.joined(separator: ", ")
-        let outputs = plan.outputs.count == 1 ? "output \(dims(plan.output))" : "outputs " + plan.outputs.map { "\($0.name) \(dims($0.shape))" }.joined(separator: ", ")
+        let inputs = interface("input", plan.inputs.map { ($0.name, $0.shape) })
+        let outputs = interface("output", plan.outputs.map { ($0.name, $0.shape) })
         var out = "\(plan.format) \(plan.version)  model \(plan.model)  \(inputs)  \(outputs)\n\n"
         out += t.render() + "\n\n"
         out += "steps: \(plan.steps.count) (from \(plan.layers.count - plan.inputs.count) layers); params: \(Format.grouped(plan.totals.params)); "

@@ -12,14 +12,17 @@ public struct SummaryReport: Codable, Sendable {
     public var model: String
     public var input: [Int]
     public var output: [Int]
-    /// Every input and output by name (the first of each is `input` / `output`).
-    public var inputs: [String: [Int]]
-    public var outputs: [String: [Int]]
+    /// Every input and output by name, in order (the first of each is `input` / `output`).
+    public var inputs: [NamedShape]
+    public var outputs: [NamedShape]
     public var layers: [LayerSummary]
     public var totals: Totals
     public var validSizes: ValidSizes
-    /// The outputs' names, primary first.
-    public var outputOrder: [String]
+
+    public struct NamedShape: Codable, Sendable {
+        public var name: String
+        public var shape: [Int]
+    }
 
     public struct Totals: Codable, Sendable {
         public var params: Int
@@ -31,13 +34,12 @@ public struct SummaryReport: Codable, Sendable {
         model = c.spec.name
         input = [c.graph.inputChannels, c.input.h, c.input.w]
         output = c.shapes[c.graph.output].array
-        inputs = Dictionary(uniqueKeysWithValues: c.graph.inputs.map { (c.graph[$0].name, c.shapes[$0].array) })
-        outputs = Dictionary(uniqueKeysWithValues: c.graph.outputs.map { (c.graph[$0].name, c.shapes[$0].array) })
+        inputs = c.graph.inputs.map { NamedShape(name: c.graph[$0].name, shape: c.shapes[$0].array) }
+        outputs = c.graph.outputs.map { NamedShape(name: c.graph[$0].name, shape: c.shapes[$0].array) }
         layers = c.layers
         totals = Totals(params: c.layers.reduce(0) { $0 + $1.params }, macs: c.layers.reduce(0) { $0 + $1.macs },
                         activations: c.shapes.reduce(0) { $0 + $1.count })
         validSizes = c.validSizes
-        outputOrder = c.graph.outputs.map { c.graph[$0].name }
     }
 
     public func json() -> String {
@@ -55,10 +57,8 @@ public struct SummaryReport: Codable, Sendable {
             t.add([l.name, l.op, l.shape.map(String.init).joined(separator: "x"), rf, st, off,
                    l.params == 0 ? "" : Format.grouped(l.params), l.macs == 0 ? "" : Format.short(l.macs)])
         }
-        func dims(_ d: [Int]) -> String { d.map(String.init).joined(separator: "x") }
-        func named(_ m: [String: [Int]], _ order: [String]) -> String { order.map { "\($0) \(dims(m[$0] ?? []))" }.joined(separator: ", ") }
-        let inputText = inputs.count > 1 ? "inputs " + named(inputs, layers.prefix(inputs.count).map(\.name)) : "input \(dims(input))"
-        let outputText = outputs.count > 1 ? "outputs " + named(outputs, outputOrder) : "output \(dims(output))"
+        let inputText = PlanReport.interface("input", inputs.map { ($0.name, $0.shape) })
+        let outputText = PlanReport.interface("output", outputs.map { ($0.name, $0.shape) })
         var out = "model \(model): \(inputText) -> \(outputText)\n\n"
         out += t.render() + "\n\n"
         out += "total: \(Format.grouped(totals.params)) parameters, \(Format.grouped(totals.macs)) MACs (\(Format.short(totals.macs))), "
