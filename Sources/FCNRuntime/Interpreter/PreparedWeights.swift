@@ -35,36 +35,53 @@ struct PreparedWeights {
                                 values: Kernels.bilinearWeights(kernelH: g.kernel[0], kernelW: g.kernel[1], channels: c))
         case .conv, .deconv:
             let bnLayer = step.attributes.batchNorm?.layer
-            let tensors = try lookUp(step.weights.filter { $0.layer != bnLayer }, step, source)
-            out.weight = tensors[.weight]
+            let weightRef = step.weights.first { $0.role == .weight && $0.layer != bnLayer }
+            // A packed or transformed form another executable of the same store already made.
+            let store = source as? WeightStore
+            let key = weightRef.flatMap { ref in form(of: step, weightShape: ref.shape).map {
+                PreparedFormKey(tensor: ref.name, inputScale: step.attributes.inputScale, batchNorm: step.attributes.batchNorm,
+                                form: $0, kernel: GemmKernel.current)
+            } }
+            let shared = key.flatMap { store?.preparedForms[$0] }
+            let tensors = try lookUp(step.weights.filter { $0.layer != bnLayer && !(shared != nil && $0.name == weightRef?.name) }, step, source)
+            var weight = tensors[.weight]
             out.bias = tensors[.bias]
-            if let s = step.attributes.inputScale, let w = out.weight {
+            if let s = step.attributes.inputScale, let w = weight {
                 let scaled = Tensor(shape: w.shape)
                 for i in 0..<w.count { scaled.pointer[i] = w.pointer[i] * Float(s) }
-                out.weight = scaled
+                weight = scaled
             }
-            if let bn = step.attributes.batchNorm, let w = out.weight {
+            if let bn = step.attributes.batchNorm, weight != nil || shared != nil {
                 let (scale, shift) = try affine(step.weights.filter { $0.layer == bn.layer }, eps: bn.eps, step, source)
-                let perOut = w.count / scale.count
-                let folded = Tensor(shape: w.shape), bias = Tensor(shape: [scale.count])
-                for o in 0..<scale.count {
-                    for i in 0..<perOut { folded.pointer[o * perOut + i] = w.pointer[o * perOut + i] * scale[o] }
-                    bias.pointer[o] = (out.bias?.pointer[o] ?? 0) * scale[o] + shift[o]
+                let bias = Tensor(shape: [scale.count])
+                for o in 0..<scale.count { bias.pointer[o] = (out.bias?.pointer[o] ?? 0) * scale[o] + shift[o] }
+                if let w = weight {
+                    let perOut = w.count / scale.count, folded = Tensor(shape: w.shape)
+                    for o in 0..<scale.count {
+                        for i in 0..<perOut { folded.pointer[o * perOut + i] = w.pointer[o * perOut + i] * scale[o] }
+                    }
+                    weight = folded
                 }
-                out.weight = folded
                 out.bias = bias
             }
-            if let tile = step.attributes.algorithm.flatMap(WinogradTile.init), let w = out.weight {
-                out.winograd = WinogradWeights(weights: w.pointer, inChannels: w.shape[1], outChannels: w.shape[0], tile: tile)
-                out.weight = nil
-            } else if step.kind == .conv, !Kernels.gemmUsesOpenBLAS, let w = out.weight, w.shape.count == 4 {
-                out.packedConv = PackedConvWeights(weights: w.pointer, outChannels: w.shape[0], groups: step.attributes.group ?? 1,
-                                                   depth: w.shape[1] * w.shape[2] * w.shape[3])
-                out.weight = nil
+            switch key?.form {
+            case .winograd(let tile)?:
+                out.winograd = shared as? WinogradWeights ?? weight.map {
+                    WinogradWeights(weights: $0.pointer, inChannels: $0.shape[1], outChannels: $0.shape[0], tile: tile)
+                }
+            case .packedGemm(let groups)?:
+                out.packedConv = shared as? PackedConvWeights ?? weight.map {
+                    PackedConvWeights(weights: $0.pointer, outChannels: $0.shape[0], groups: groups, depth: $0.shape[1] * $0.shape[2] * $0.shape[3])
+                }
+            case nil:
+                out.weight = weight
             }
-            if out.weight == nil, let ref = step.weights.first(where: { $0.role == .weight && $0.layer != bnLayer }) {
+            if let key, let store, shared == nil, let made = (out.winograd as AnyObject?) ?? (out.packedConv as AnyObject?) {
+                store.preparedForms.insert(made, for: key)
+            }
+            if key != nil, let ref = weightRef {
                 // Only its packed or transformed form is kept: a store that builds one executable lets go.
-                (source as? WeightStore)?.preparedTensor(named: ref.name)
+                store?.preparedTensor(named: ref.name)
             }
         case .batchnorm:
             guard let eps = step.attributes.eps else { throw RuntimeError("batch norm step '\(step.name)' has no eps") }
@@ -75,6 +92,16 @@ struct PreparedWeights {
             break
         }
         return out
+    }
+
+    /// What a conv's weights (of shape `weightShape`) are turned into, if anything: Winograd
+    /// weights when the plan chose a tile, else a packed operand for fcngc's GEMM (when it, not
+    /// OpenBLAS, does the GEMMs); deconvolutions keep their plain weights.
+    static func form(of step: Step, weightShape: [Int]) -> PreparedWeightForm? {
+        guard step.kind == .conv else { return nil }
+        if let tile = step.attributes.algorithm.flatMap(WinogradTile.init) { return .winograd(tile) }
+        guard !Kernels.gemmUsesOpenBLAS, weightShape.count == 4 else { return nil }
+        return .packedGemm(groups: step.attributes.group ?? 1)
     }
 
     /// The tensors `refs` names, by role, each checked against its expected shape.

@@ -50,10 +50,15 @@ public final class WeightStore: @unchecked Sendable {
         if dropsPreparedTensors { tensors[name] = nil }
     }
 
-    /// Adds or replaces `name`.
+    /// Packed and Winograd-transformed conv weights made from this store, shared by the
+    /// executables built from it (one copy per tensor and form; see PreparedFormCache).
+    let preparedForms = PreparedFormCache()
+
+    /// Adds or replaces `name` (forgetting every prepared form, which may have used it).
     public func set(_ name: String, _ t: Tensor) {
         if tensors[name] == nil { names.append(name) }
         tensors[name] = t
+        preparedForms.removeAll()
     }
 
     // MARK: Loading
@@ -187,6 +192,10 @@ public final class WeightStore: @unchecked Sendable {
 
     /// Writes every tensor to `path` as safetensors, atomically.
     public func write(to path: String, dtype: SafetensorsDType = .f32, metadata: [String: String] = [:]) throws {
+        let dropped = names.filter { tensors[$0] == nil }
+        guard dropped.isEmpty else {
+            throw RuntimeError(file: path, "cannot write the weights: \(dropped.count) tensor(s) were dropped once packed for an executable (first '\(dropped[0])')")
+        }
         try SafetensorsWriter.write(names.map { ($0, tensors[$0]!) }, to: path, dtype: dtype, metadata: metadata)
     }
 }
