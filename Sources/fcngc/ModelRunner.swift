@@ -140,6 +140,10 @@ final class ModelRunner {
     /// transformed weights). A later size loads the weights again.
     func releaseWeights() { weights = nil }
 
+    /// Lets the executable at `size` go (its arena; its packed and transformed weights too, once
+    /// no other executable of the same weight store shares them).
+    func releaseExecutable(_ size: Pair, batch: Int) { executables["\(size.h)x\(size.w)x\(batch)"] = nil }
+
     /// `lastUse`: no other executable will be built from these weights (they are released
     /// after), so the store may drop each tensor once it is packed or transformed.
     func executable(_ size: Pair, batch: Int, input file: String? = nil, lastUse: Bool = false) throws -> Executable {

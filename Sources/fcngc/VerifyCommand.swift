@@ -50,7 +50,8 @@ struct VerifyCommand: ParsableCommand {
             // The model, exported once for any size.
             try AtomicFile.write(try ONNXExport.write(runner, input: nil, intermediates: false), to: path("model.onnx"))
             var failed: [String] = []
-            for size in sizes {
+            var previous: Pair?
+            for (index, size) in sizes.enumerated() {
                 let tag = "\(size.h)x\(size.w)"
                 // A seeded input, in the range of preprocessed images.
                 let plan = try runner.plan(size)
@@ -64,7 +65,13 @@ struct VerifyCommand: ParsableCommand {
                 let inputFiles = plan.inputs.map { path("input-\(tag)-\($0.name).npy") }
                 for (x, file) in zip(xs, inputFiles) { try NPY.write(x, to: file) }
                 // fcngc, every step's output kept as steps-HxW/<layer>.npy.
-                let exe = try runner.executable(size, batch: batch)
+                // The last size's build may drop each store tensor once packed or transformed (the
+                // ONNX export above was the store's last other reader).
+                let exe = try runner.executable(size, batch: batch, lastUse: index == sizes.count - 1)
+                // Built while the previous size's executable still holds the packed and transformed
+                // weights (shared, not made again); its arena goes before this one is used.
+                if let previous { runner.releaseExecutable(previous, batch: batch) }
+                previous = size
                 let steps = path("steps-\(tag)")
                 let outputs = try Feedback.phase("run fcngc at \(tag), every step kept") { try StepDump.run(exe, xs, to: steps, perturb: injectFault) }
                 try NPY.write(outputs[0], to: path("fcngc-\(tag).npy"))
