@@ -9,6 +9,9 @@
 //   2. alpha² products on fcngc's GEMM micro-kernel, U[ξ] packed once (WinogradWeights);
 //   3. for each output channel: Y = A^T M A on 16 tiles at a time, bias and ReLU added, then
 //      the phase rows interleaved back into the output rows (edge tiles written element-wise).
+// A dilated conv is one undilated conv per sub-grid of every d-th row and column (its taps are
+// adjacent there): the tiles of all sub-grids go through the same three steps; only gathering
+// (every d-th column, element-wise) and scattering know where a sub-grid's pixels lie.
 // The transforms (winograd_body.h) are compiled for AVX-512, AVX2 and the baseline ISA and
 // chosen with the GEMM's micro-kernel, since the panel width depends on it.
 
@@ -57,6 +60,17 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 #define at4(m0_, m1_, m2_, m3_, out, s) do { \
     v16 m0 = (m0_), m1 = (m1_), m2 = (m2_), m3 = (m3_); \
     (out)[0] = m0 + m1 + m2; (out)[(s)] = m1 - m2 - m3; } while (0)
+
+/// A run of tiles of one tile row of one sub-grid: tiles [i, i + len) of the chunk at `off`.
+struct segment { long n, ry, rx, ty, tx, len, off; };
+
+static inline __attribute__((always_inline)) struct segment segment_at(const struct fcn_winograd_geometry *g, long i, long first, long end) {
+    const long grid = g->tiles_y * g->tiles_x, per_image = g->dil_h * g->dil_w * grid;
+    const long r = i % per_image, sub = r / grid, rr = r % grid;
+    struct segment s = {i / per_image, sub / g->dil_w, sub % g->dil_w, rr / g->tiles_x, rr % g->tiles_x, 0, i - first};
+    s.len = g->tiles_x - s.tx < end - i ? g->tiles_x - s.tx : end - i;
+    return s;
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #define WINO_SUFFIX _avx512
@@ -147,7 +161,7 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch) {
     if (tiles <= 0) return;
-    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0) abort();
+    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
     const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
     const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
     const struct layout l = layout_of(m, in_channels, out_channels, tiles);

@@ -27,15 +27,13 @@ WINO_TARGET static inline __attribute__((always_inline))
 void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long count,
                  float *p, long ps, float *rb, const int m) {
     const int alpha = m + 2;
-    const long per_image = g->tiles_y * g->tiles_x;
     for (long i = first; i < first + count;) {
-        long n = i / per_image, r = i % per_image, ty = r / g->tiles_x, tx = r % g->tiles_x;
-        long len = g->tiles_x - tx < first + count - i ? g->tiles_x - tx : first + count - i;
-        long off = i - first, len16 = (len + 15) / 16 * 16;
-        long x0 = tx * m - g->pad_w;
-        const float *plane = g->input + n * g->image_stride + c * g->plane_stride;
+        const struct segment sg = segment_at(g, i, first, first + count);
+        const long len = sg.len, off = sg.off, len16 = (len + 15) / 16 * 16;
+        const long dw = g->dil_w, x0 = sg.rx - g->pad_w + dw * sg.tx * m;   // column of the first tile's first tap
+        const float *plane = g->input + sg.n * g->image_stride + c * g->plane_stride;
         for (int k = 0; k < alpha; ++k) {
-            long iy = ty * m - g->pad_h + k;
+            long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
             float *pk = p + (long)k * alpha * ps + off;
             if (iy < 0 || iy >= g->height) {
                 for (int j = 0; j < alpha; ++j) memset(pk + j * ps, 0, sizeof(float) * (size_t)len16);
@@ -43,14 +41,17 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
             }
             const float *row = plane + iy * g->row_stride;
             for (long t = 0; t < len; t += 16) {
-                // 16 tiles read columns [xs, xs + 16m + 2): straight from the row when inside
-                // it, else from a copy with zeros outside the input.
-                const long xs = x0 + t * m, need = 16 * m + 2;
+                // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row
+                // when adjacent and inside it, else from a copy with zeros outside the input.
+                const long xs = x0 + dw * t * m, need = 16 * m + 2;
                 const float *s = rb;
-                if (xs >= 0 && xs + need <= g->width) {
+                if (dw == 1 && xs >= 0 && xs + need <= g->width) {
                     s = row + xs;
                 } else {
-                    for (long x = 0; x < need; ++x) rb[x] = (xs + x >= 0 && xs + x < g->width) ? row[xs + x] : 0.0f;
+                    for (long x = 0; x < need; ++x) {
+                        long ix = xs + dw * x;
+                        rb[x] = ix >= 0 && ix < g->width ? row[ix] : 0.0f;
+                    }
                 }
                 if (m == 4) {
                     v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
@@ -123,20 +124,27 @@ WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long 
 WINO_TARGET static inline __attribute__((always_inline))
 void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, long first, long count,
                   const float *o, long ps, float *output, const int m) {
-    const long per_image = g->tiles_y * g->tiles_x, ow = g->out_width;
+    const long ow = g->out_width, dw = g->dil_w;
     for (long i = first; i < first + count;) {
-        long n = i / per_image, r = i % per_image, ty = r / g->tiles_x, tx = r % g->tiles_x;
-        long len = g->tiles_x - tx < first + count - i ? g->tiles_x - tx : first + count - i;
-        long off = i - first;
-        long full = (ow - tx * m) / m;                     // tiles with all m columns inside
-        if (full > len) full = len;
-        if (full < 0) full = 0;
-        float *plane = output + (n * cout + co) * g->out_height * ow;
+        const struct segment sg = segment_at(g, i, first, first + count);
+        const long len = sg.len, off = sg.off, tx = sg.tx;
+        float *plane = output + (sg.n * cout + co) * g->out_height * ow;
         for (int a = 0; a < m; ++a) {
-            long oy = ty * m + a;
+            long oy = sg.ry + g->dil_h * (sg.ty * m + a);
             if (oy >= g->out_height) break;
-            float *dst = plane + oy * ow + tx * m;
             const float *src = o + (long)a * m * ps + off;
+            if (dw > 1) {   // a sub-grid's columns are dw apart
+                for (long t = 0; t < len; ++t)
+                    for (int b = 0; b < m; ++b) {
+                        long ox = sg.rx + dw * ((tx + t) * m + b);
+                        if (ox < ow) plane[oy * ow + ox] = src[b * ps + t];
+                    }
+                continue;
+            }
+            long full = (ow - tx * m) / m;                 // tiles with all m columns inside
+            if (full > len) full = len;
+            if (full < 0) full = 0;
+            float *dst = plane + oy * ow + tx * m;
             long t = 0;
             for (; t < full; t += 16) {
                 // 16 tiles' rows interleaved into 16m output columns; a last group with fewer

@@ -71,9 +71,19 @@ public enum ScratchRules {
 
     public static let winogradBudgetBytes = 24 << 20
 
+    /// The tiles of a Winograd F(m,3) conv: `y` x `x` per sub-grid of every d-th row and column
+    /// (the largest sub-grid's, ceil(OH / d_h) x ceil(OW / d_w) outputs), `tiles` per image in all.
+    public static func winogradTileGrid(m: Int, outHeight oh: Int, outWidth ow: Int, dilation: [Int] = [1, 1])
+        -> (y: Int, x: Int, tiles: Int) {
+        let dh = max(1, dilation[0]), dw = max(1, dilation[1])
+        let y = ((oh + dh - 1) / dh + m - 1) / m, x = ((ow + dw - 1) / dw + m - 1) / m
+        return (y, x, dh * dw * y * x)
+    }
+
     /// Scratch floats a Winograd F(m,3) conv uses (see above).
-    public static func winogradFloats(m: Int, inChannels cin: Int, outChannels cout: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
-        let tiles = ((oh + m - 1) / m) * ((ow + m - 1) / m)
+    public static func winogradFloats(m: Int, inChannels cin: Int, outChannels cout: Int, outHeight oh: Int, outWidth ow: Int,
+                                      dilation: [Int] = [1, 1]) -> Int {
+        let tiles = winogradTileGrid(m: m, outHeight: oh, outWidth: ow, dilation: dilation).tiles
         let all = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: tiles)
             + winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)
         let one = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)

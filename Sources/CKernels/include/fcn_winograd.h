@@ -13,14 +13,18 @@
 extern "C" {
 #endif
 
-/// Where the tiles are. Tiles are numbered row-major over images, tile rows, tile columns.
+/// Where the tiles are. A dilated conv (dilation d) is d_h x d_w undilated ones, on the sub-grids
+/// of every d-th row and column (sub-grid (ry, rx): output rows ry + d_h·Y, columns rx + d_w·X):
+/// tiles are numbered row-major over images, sub-grids, tile rows and tile columns, and every
+/// sub-grid has the tile grid of the largest (tiles past the output are dropped).
 struct fcn_winograd_geometry {
     const float *input;                              // element (0, 0, 0, 0) of the input window
     long image_stride, plane_stride, row_stride;     // floats between images, channels, rows
     long height, width;                              // the input window
     long pad_h, pad_w;
     long out_height, out_width;                      // output planes are dense, NCHW
-    long tiles_y, tiles_x;
+    long dil_h, dil_w;                               // dilation (1: none)
+    long tiles_y, tiles_x;                           // tiles of one sub-grid
     int m;                                           // output tile side: 2 or 4
 };
 

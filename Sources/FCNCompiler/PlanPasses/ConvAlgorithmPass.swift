@@ -2,15 +2,18 @@
 // the im2col scratch; this pass sizes the Winograd scratch and the transformed weights):
 //
 //   gemm-1x1       1x1, stride 1, pad 0: one GEMM on the input as it lies in memory.
-//   winograd-f4x3  3x3, stride 1, dilation 1, ungrouped, at least `minWinogradInputChannels`
+//   winograd-f4x3  3x3, stride 1, ungrouped, at least `minWinogradInputChannels`
 //                  input channels: 4x fewer multiplications (36 per 4x4 output tile instead of
 //                  144); the GEMMs are C_out x C_in x tiles, one per tile position.
 //   winograd-f2x3  the same, when the output is so small that F(4,3)'s 4x4 tiles would compute
 //                  more multiplications than F(2,3)'s 2x2 ones (tails), or when asked for.
+//                  A dilated 3x3 conv (DeepLab-style ResNets, dilation d) is d² undilated ones
+//                  on the sub-grids of every d-th row and column, where its taps are adjacent:
+//                  the same tiles, gathered and scattered d apart (edge tiles of each sub-grid
+//                  cost a little more than in one undilated conv of the same size).
 //   im2col-gemm    everything else: larger or strided kernels (fc6, conv1 of AlexNet), grouped
-//                  convs, dilated 3x3 convs (the taps are not adjacent, so the F(m,3) tiles
-//                  do not apply; im2col handles any dilation), and convs with few input channels
-//                  (conv1_1: C_in = 3 makes the transforms cost more than the GEMMs they save).
+//                  convs, and convs with few input channels (conv1_1: C_in = 3 makes the
+//                  transforms cost more than the GEMMs they save).
 //
 // Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
 // the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
@@ -108,8 +111,6 @@ public enum ConvAlgorithmPass {
 
     static func tileSide(_ a: ConvAlgorithm) -> Int? { a.winogradTileSide }
 
-    static func tiles(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m }
-
     static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
         let a = s.attributes
         guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
@@ -119,9 +120,8 @@ public enum ConvAlgorithmPass {
         var why: [String] = []
         if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
         if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
-        if dil != [1, 1] { why.append("dilation \(dil[0])x\(dil[1]) (taps not adjacent)") }
         if g != 1 { why.append("\(g) groups") }
-        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 undilated ungrouped convs") }
+        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 ungrouped convs") }
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")
@@ -129,13 +129,15 @@ public enum ConvAlgorithmPass {
             return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
             let oh = s.shape[1], ow = s.shape[2]
-            let f4 = 36 * tiles(oh, 4) * tiles(ow, 4), f2 = 16 * tiles(oh, 2) * tiles(ow, 2)
+            let f4 = 36 * ScratchRules.winogradTileGrid(m: 4, outHeight: oh, outWidth: ow, dilation: dil).tiles
+            let f2 = 16 * ScratchRules.winogradTileGrid(m: 2, outHeight: oh, outWidth: ow, dilation: dil).tiles
             if f2 < f4 {
                 return (.winogradF2x3, "\(oh)x\(ow) output: 2x2 tiles waste less than 4x4 (\(f2) vs \(f4) products per channel pair)")
             }
             let direct = 9 * oh * ow
             let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
-            return (.winogradF4x3, "3x3 stride 1, \(cin) input channels: \(ratio)x fewer multiplications")
+            let dilated = dil == [1, 1] ? "" : " dilation \(dil[0])x\(dil[1]) (on its \(dil[0] * dil[1]) sub-grids, rows \(dil[0]) and columns \(dil[1]) apart),"
+            return (.winogradF4x3, "3x3 stride 1,\(dilated) \(cin) input channels: \(ratio)x fewer multiplications")
         }
     }
 }

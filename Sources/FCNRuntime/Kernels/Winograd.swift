@@ -107,24 +107,27 @@ extension Kernels {
         fcn_winograd_scratch_floats(Int32(tile.m), inChannels, outChannels, tiles)
     }
 
-    /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad) + bias, then ReLU if `relu`.
-    /// `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats; more gives larger chunks.
+    /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad, dilation) + bias, then ReLU
+    /// if `relu`. A dilated conv runs as one undilated conv per sub-grid of every d-th row and
+    /// column. `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats; more gives larger chunks.
     public static func winogradConv2d(
         input: InputWindow, batch: Int, weights u: WinogradWeights, bias: UnsafePointer<Float>?,
-        padH: Int, padW: Int, relu: Bool, output: UnsafeMutablePointer<Float>,
+        padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1, relu: Bool, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
         precondition(input.channels == u.inChannels, "winograd input has \(input.channels) channels, expected \(u.inChannels)")
         precondition(u.kernel == GemmKernel.current, "winograd weights packed for \(u.kernel.name), GEMM now \(GemmKernel.current.name)")
         let m = u.tile.m
-        let oh = input.height + 2 * padH - 2, ow = input.width + 2 * padW - 2
+        precondition(dilationH >= 1 && dilationW >= 1, "winograd dilation \(dilationH)x\(dilationW)")
+        let oh = input.height + 2 * padH - 2 * dilationH, ow = input.width + 2 * padW - 2 * dilationW
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
         applyBLASThreads(1)
+        let grid = ScratchRules.winogradTileGrid(m: m, outHeight: oh, outWidth: ow, dilation: [dilationH, dilationW])
         let geometry = SendableBox(fcn_winograd_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
-            out_height: oh, out_width: ow, tiles_y: (oh + m - 1) / m, tiles_x: (ow + m - 1) / m, m: Int32(m)))
-        let total = batch * geometry.value.tiles_y * geometry.value.tiles_x
+            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, tiles_y: grid.y, tiles_x: grid.x, m: Int32(m)))
+        let total = batch * grid.tiles
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
