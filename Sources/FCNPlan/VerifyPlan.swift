@@ -126,8 +126,8 @@ public enum VerifyPlan {
             out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
         }
         if let alg = a.algorithm, s.kind != .conv || (alg.winogradTileSide != nil && !(a.geometry.map {
-            $0.kernel == [3, 3] && $0.stride == [1, 1] && $0.dilation == [1, 1] } ?? false && a.group == 1)) {
-            out.append("\(at): \(alg.rawValue) is for 3x3 stride-1 undilated ungrouped convolutions")
+            $0.kernel == [3, 3] && $0.stride == [1, 1] && $0.dilation.allSatisfy { $0 >= 1 } } ?? false && a.group == 1)) {
+            out.append("\(at): \(alg.rawValue) is for 3x3 stride-1 ungrouped convolutions")
         }
         out += checkWeights(s, at: at, input: x)
         return out
@@ -217,7 +217,8 @@ public enum VerifyPlan {
         switch s.kind {
         case .conv:
             if let m = s.attributes.algorithm?.winogradTileSide {
-                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2])
+                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2],
+                                                   dilation: g.dilation)
             }
             return ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: s.shape[1], outWidth: s.shape[2])
         case .deconv where s.attributes.upsampler == .learned:

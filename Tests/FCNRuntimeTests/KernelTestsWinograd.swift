@@ -13,19 +13,20 @@ final class KernelTestsWinograd: XCTestCase {
     static func bound(_ tile: WinogradTile) -> Double { tile == .f2x3 ? 2e-6 : 1.6e-5 }
 
     func runWinograd(_ input: WindowedCase, weights: [Float], bias: [Float]?, outChannels: Int, tile: WinogradTile,
-                     pad: (Int, Int), relu: Bool, scratchTiles: Int, threads: Int) -> NaiveTensor {
+                     pad: (Int, Int), dilation: (Int, Int) = (1, 1), relu: Bool, scratchTiles: Int, threads: Int) -> NaiveTensor {
         let cin = input.buffer.c
         let u = weights.withUnsafeBufferPointer {
             WinogradWeights(weights: $0.baseAddress!, inChannels: cin, outChannels: outChannels, tile: tile, threads: threads)
         }
-        let oh = input.height + 2 * pad.0 - 2, ow = input.width + 2 * pad.1 - 2
+        let oh = input.height + 2 * pad.0 - 2 * dilation.0, ow = input.width + 2 * pad.1 - 2 * dilation.1
         let cap = threads * Kernels.winogradScratchFloats(tile: tile, inChannels: cin, outChannels: outChannels, tiles: scratchTiles)
         return input.withWindow { win in
             runKernel(shape: [input.buffer.n, outChannels, oh, ow]) { out in
                 withScratch(cap) { scratch, cap in
                     let b = bias.map { Tensor(shape: [$0.count], values: $0) }
                     Kernels.winogradConv2d(input: win, batch: input.buffer.n, weights: u, bias: b.map { UnsafePointer($0.pointer) },
-                                           padH: pad.0, padW: pad.1, relu: relu, output: out,
+                                           padH: pad.0, padW: pad.1, dilationH: dilation.0, dilationW: dilation.1,
+                                           relu: relu, output: out,
                                            scratch: scratch, scratchCapacity: cap, threads: threads)
                 }
             }

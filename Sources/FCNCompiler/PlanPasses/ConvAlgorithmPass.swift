@@ -2,15 +2,18 @@
 // the im2col scratch; this pass sizes the Winograd scratch and the transformed weights):
 //
 //   gemm-1x1       1x1, stride 1, pad 0: one GEMM on the input as it lies in memory.
-//   winograd-f4x3  3x3, stride 1, dilation 1, ungrouped, at least `minWinogradInputChannels`
+//   winograd-f4x3  3x3, stride 1, ungrouped, at least `minWinogradInputChannels`
 //                  input channels: 4x fewer multiplications (36 per 4x4 output tile instead of
 //                  144); the GEMMs are C_out x C_in x tiles, one per tile position.
 //   winograd-f2x3  the same, when the output is so small that F(4,3)'s 4x4 tiles would compute
 //                  more multiplications than F(2,3)'s 2x2 ones (tails), or when asked for.
+//                  A dilated 3x3 conv (DeepLab-style ResNets, dilation d) is d² undilated ones
+//                  on the sub-grids of every d-th row and column, where its taps are adjacent:
+//                  the same tiles, gathered and scattered d apart (edge tiles of each sub-grid
+//                  cost a little more than in one undilated conv of the same size).
 //   im2col-gemm    everything else: larger or strided kernels (fc6, conv1 of AlexNet), grouped
-//                  convs, dilated 3x3 convs (the taps are not adjacent, so the F(m,3) tiles
-//                  do not apply; im2col handles any dilation), and convs with few input channels
-//                  (conv1_1: C_in = 3 makes the transforms cost more than the GEMMs they save).
+//                  convs, and convs with few input channels (conv1_1: C_in = 3 makes the
+//                  transforms cost more than the GEMMs they save).
 //
 // Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
 // the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
@@ -53,11 +56,16 @@ public enum ConvAlgorithmPass {
         }
     }
 
-    /// Transformed weights may take at most this fraction of the model's own weight bytes (both
-    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB...
-    public static let transformedWeightFraction = 1.0 / 3
-    /// ... or this many bytes, whichever is larger (small models are not held back).
+    /// Transformed weights take at most what is left of this many bytes once the model's own
+    /// weights, the activation arena and the largest scratch are counted (all are alive while
+    /// the executable runs; the process itself takes a few tens of MiB more): FCN-8s at 500x500
+    /// then stays under 1 GiB of peak RSS, and a model with small weights and activations
+    /// (FCN-ResNet50) gets Winograd for all its 3x3 convs.
+    public static let processMemoryLimit = 960 << 20
+    /// ... but at least this many bytes (large inputs do not lose Winograd altogether).
     public static let transformedWeightFloor = 64 << 20
+    /// Without a memory report (the memory pass did not run): this fraction of the weights.
+    public static let transformedWeightFraction = 1.0 / 3
 
     static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
 
@@ -65,7 +73,15 @@ public enum ConvAlgorithmPass {
     /// with the most weights per output pixel (the least work per transformed byte) first.
     static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
         let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
-        let budget = max(Int(Double(weights) * transformedWeightFraction), transformedWeightFloor)
+        let left: Int, rule: String
+        if let memory = plan.memory {
+            left = processMemoryLimit - weights - memory.arenaBytes - max(memory.scratchBytes, ScratchRules.winogradBudgetBytes)
+            rule = "what \(processMemoryLimit >> 20) MiB leaves beside the weights, activations and scratch"
+        } else {
+            left = Int(Double(weights) * transformedWeightFraction)
+            rule = "1/3 of the model's weights"
+        }
+        let budget = max(left, transformedWeightFloor)
         func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
         let order = choice.keys.sorted { a, b in
             let sa = plan.steps[a], sb = plan.steps[b]
@@ -73,12 +89,12 @@ public enum ConvAlgorithmPass {
             let wb = Double(sb.inputs[0].shape[0] * sb.shape[0]) / Double(max(1, sb.shape[1] * sb.shape[2]))
             return wa != wb ? wa > wb : a > b
         }
-        let mib = "\(budget >> 20) MiB"
+        let mib = "\(budget >> 20) MiB: \(rule), at least \(transformedWeightFloor >> 20) MiB"
         for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
             for i in order where choice[i]!.0 == from {
                 if total() <= budget { return }
                 let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
-                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib): 1/3 of the model's weights, at least 64 MiB)")
+                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib))")
             }
         }
     }
@@ -95,8 +111,6 @@ public enum ConvAlgorithmPass {
 
     static func tileSide(_ a: ConvAlgorithm) -> Int? { a.winogradTileSide }
 
-    static func tiles(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m }
-
     static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
         let a = s.attributes
         guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
@@ -106,9 +120,8 @@ public enum ConvAlgorithmPass {
         var why: [String] = []
         if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
         if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
-        if dil != [1, 1] { why.append("dilation \(dil[0])x\(dil[1]) (taps not adjacent)") }
         if g != 1 { why.append("\(g) groups") }
-        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 undilated ungrouped convs") }
+        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 ungrouped convs") }
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")
@@ -116,13 +129,15 @@ public enum ConvAlgorithmPass {
             return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
             let oh = s.shape[1], ow = s.shape[2]
-            let f4 = 36 * tiles(oh, 4) * tiles(ow, 4), f2 = 16 * tiles(oh, 2) * tiles(ow, 2)
+            let f4 = 36 * ScratchRules.winogradTileGrid(m: 4, outHeight: oh, outWidth: ow, dilation: dil).tiles
+            let f2 = 16 * ScratchRules.winogradTileGrid(m: 2, outHeight: oh, outWidth: ow, dilation: dil).tiles
             if f2 < f4 {
                 return (.winogradF2x3, "\(oh)x\(ow) output: 2x2 tiles waste less than 4x4 (\(f2) vs \(f4) products per channel pair)")
             }
             let direct = 9 * oh * ow
             let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
-            return (.winogradF4x3, "3x3 stride 1, \(cin) input channels: \(ratio)x fewer multiplications")
+            let dilated = dil == [1, 1] ? "" : " dilation \(dil[0])x\(dil[1]) (on its \(dil[0] * dil[1]) sub-grids, rows \(dil[0]) and columns \(dil[1]) apart),"
+            return (.winogradF4x3, "3x3 stride 1,\(dilated) \(cin) input channels: \(ratio)x fewer multiplications")
         }
     }
 }

@@ -12,8 +12,10 @@ enum StepDispatch {
         switch s.kind {
         case .conv:
             if let u = w.winograd {
+                let g = try geometry(s)
                 return Kernels.winogradConv2d(input: x.window(s.inputs[0]), batch: n, weights: u, bias: w.bias.map { UnsafePointer($0.pointer) },
-                                              padH: try geometry(s).pad[0], padW: try geometry(s).pad[1], relu: a.fusedReLU, output: out,
+                                              padH: g.pad[0], padW: g.pad[1], dilationH: g.dilation[0], dilationW: g.dilation[1],
+                                              relu: a.fusedReLU, output: out,
                                               scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
             if let packed = w.packedConv {
