@@ -99,8 +99,9 @@ WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long 
       const long n = count - b0 < block ? count - b0 : block;
       for (long c = 0; c < cin; ++c) {
         if (n > 0) WFN(gather)(g, c, first + b0, n, p, ps, rb, c + 1 < cin, m);
-        for (int row = 0; row < alpha * alpha; ++row)   // tiles past the chunk: zeros, not stale data
-            memset(p + row * ps + (n > 0 ? n : 0), 0, sizeof(float) * (size_t)(block - (n > 0 ? n : 0)));
+        if (n < block)   // tiles past the chunk: zeros, not stale data
+            for (int row = 0; row < alpha * alpha; ++row)
+                memset(p + row * ps + (n > 0 ? n : 0), 0, sizeof(float) * (size_t)(block - (n > 0 ? n : 0)));
         for (long tb = 0; tb < block; tb += 16) {
             const long t = b0 + tb;
             v16 tmp[36];
