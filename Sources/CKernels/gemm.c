@@ -231,3 +231,14 @@ void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float
     gemm(s, m, n, k, NULL, 0, packed, b, ldb, accumulate, c, ldc);
     free(packed);
 }
+
+const struct fcn_kernel_shape *fcn_gemm_shape(int isa) { return &shapes[isa]; }
+
+long fcn_gemm_depth_block(void) { return KC; }
+
+int fcn_gemm_use_isa(int isa) {
+    if (!fcn_gemm_isa_supported(isa)) return -1;
+    int previous = fcn_gemm_isa();
+    atomic_store_explicit(&chosen, isa, memory_order_relaxed);
+    return previous;
+}

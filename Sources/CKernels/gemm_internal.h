@@ -16,4 +16,9 @@ void fcn_ukernel_avx512_8x32(long kc, const float *a, const float *b, float *c, 
 void fcn_ukernel_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc, int acc);
 void fcn_ukernel_portable_4x8(long kc, const float *a, const float *b, float *c, long ldc, int acc);
 
+/// The shape and micro-kernel of an ISA (enum fcn_gemm_isa), and the depth block KC that
+/// packed left operands are laid out in (fcn_gemm_packed_a_index): for drivers outside gemm.c.
+const struct fcn_kernel_shape *fcn_gemm_shape(int isa);
+long fcn_gemm_depth_block(void);
+
 #endif

@@ -7,11 +7,11 @@
 //   `tileMinPixels` output pixels (so GEMM amortises packing the weights), capped by the
 //   budget; a pointwise conv needs none.
 // deconv (col2im): `rows` input rows of (C_out/g)*kh*kw*W_in floats, capped by the budget.
-// Winograd F(m,3) conv: per worker, chunks of tiles of alpha²·(C_in + C_out) floats each plus
-//   row buffers; room for all tiles (two workers' fixed parts), capped at `winogradBudgetBytes`
-//   but at least one tile for each of two workers. The kernel splits what it gets between
-//   its workers and sizes its chunks to fit (Kernels.winogradScratchFloats is exact; this is
-//   an upper bound of it).
+// Winograd F(m,3) conv: per worker, chunks of tiles of about alpha²·(C_in + C_out) floats each
+//   plus row buffers (`winogradChunkFloats`, the C kernel's layout); room for all tiles plus a
+//   second worker's smallest chunk, capped at `winogradBudgetBytes` but at least the smallest
+//   chunk (32 tiles) for each of two workers. The kernel splits what it gets between its
+//   workers and sizes its chunks to fit.
 
 public enum ScratchRules {
     /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
@@ -69,16 +69,26 @@ public enum ScratchRules {
         return rows * rowFloats
     }
 
-    public static let winogradBudgetBytes = 16 << 20
+    public static let winogradBudgetBytes = 24 << 20
 
     /// Scratch floats a Winograd F(m,3) conv uses (see above).
     public static func winogradFloats(m: Int, inChannels cin: Int, outChannels cout: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
-        let alpha = m + 2, rows = alpha * m + m * m
         let tiles = ((oh + m - 1) / m) * ((ow + m - 1) / m)
-        let perTile = alpha * alpha * (cin + cout) + rows
-        let fixed = 64 + 32 * rows + 512
-        let all = perTile * tiles + 2 * fixed
-        return max(min(all, winogradBudgetBytes / 4), 2 * (perTile + fixed))
+        let all = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: tiles)
+            + winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)
+        let one = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)
+        return max(min(all, winogradBudgetBytes / 4), 2 * one)
+    }
+
+    /// Floats one worker's chunk of `tiles` tiles takes: the layout of Sources/CKernels/winograd.c
+    /// (fcn_winograd_scratch_floats, which FCNRuntime's tests check this against): tiles rounded
+    /// up to 32; transformed inputs alpha²·C_in, products alpha²·C_out and phase rows alpha² +
+    /// m² per tile, rows padded by 16; a row buffer; 16 floats of alignment slack.
+    public static func winogradChunkFloats(m: Int, inChannels cin: Int, outChannels cout: Int, tiles: Int) -> Int {
+        let positions = (m + 2) * (m + 2)
+        let tp = (max(tiles, 1) + 31) / 32 * 32, row = tp + 16
+        return positions * tp * cin + positions * cout * row + positions * row + m * m * row
+            + (tp * m + 64 + 15) / 16 * 16 + 16
     }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }

@@ -21,6 +21,10 @@ enum fcn_gemm_isa { FCN_GEMM_PORTABLE = 0, FCN_GEMM_AVX2 = 1, FCN_GEMM_AVX512 = 
 int fcn_gemm_isa(void);
 /// Whether this CPU can run the given micro-kernel.
 int fcn_gemm_isa_supported(int isa);
+/// Makes `isa` the micro-kernel in use (the CPU must support it) and returns the one before, or
+/// -1 if the CPU cannot run it. For tests of code that follows the current kernel (Winograd):
+/// operands packed under one kernel must not be used under another.
+int fcn_gemm_use_isa(int isa);
 /// A short name of a micro-kernel: "avx512 8x32", "avx2 6x16", "portable 4x8".
 const char *fcn_gemm_isa_name(int isa);
 

@@ -53,11 +53,16 @@ public enum ConvAlgorithmPass {
         }
     }
 
-    /// Transformed weights may take at most this fraction of the model's own weight bytes (both
-    /// are alive while the executable is built): FCN-8s at 500x500 then stays under 1 GiB...
-    public static let transformedWeightFraction = 1.0 / 3
-    /// ... or this many bytes, whichever is larger (small models are not held back).
+    /// Transformed weights take at most what is left of this many bytes once the model's own
+    /// weights, the activation arena and the largest scratch are counted (all are alive while
+    /// the executable runs; the process itself takes a few tens of MiB more): FCN-8s at 500x500
+    /// then stays under 1 GiB of peak RSS, and a model with small weights and activations
+    /// (FCN-ResNet50) gets Winograd for all its 3x3 convs.
+    public static let processMemoryLimit = 960 << 20
+    /// ... but at least this many bytes (large inputs do not lose Winograd altogether).
     public static let transformedWeightFloor = 64 << 20
+    /// Without a memory report (the memory pass did not run): this fraction of the weights.
+    public static let transformedWeightFraction = 1.0 / 3
 
     static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
 
@@ -65,7 +70,15 @@ public enum ConvAlgorithmPass {
     /// with the most weights per output pixel (the least work per transformed byte) first.
     static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
         let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
-        let budget = max(Int(Double(weights) * transformedWeightFraction), transformedWeightFloor)
+        let left: Int, rule: String
+        if let memory = plan.memory {
+            left = processMemoryLimit - weights - memory.arenaBytes - max(memory.scratchBytes, ScratchRules.winogradBudgetBytes)
+            rule = "what \(processMemoryLimit >> 20) MiB leaves beside the weights, activations and scratch"
+        } else {
+            left = Int(Double(weights) * transformedWeightFraction)
+            rule = "1/3 of the model's weights"
+        }
+        let budget = max(left, transformedWeightFloor)
         func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
         let order = choice.keys.sorted { a, b in
             let sa = plan.steps[a], sb = plan.steps[b]
@@ -73,12 +86,12 @@ public enum ConvAlgorithmPass {
             let wb = Double(sb.inputs[0].shape[0] * sb.shape[0]) / Double(max(1, sb.shape[1] * sb.shape[2]))
             return wa != wb ? wa > wb : a > b
         }
-        let mib = "\(budget >> 20) MiB"
+        let mib = "\(budget >> 20) MiB: \(rule), at least \(transformedWeightFloor >> 20) MiB"
         for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
             for i in order where choice[i]!.0 == from {
                 if total() <= budget { return }
                 let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
-                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib): 1/3 of the model's weights, at least 64 MiB)")
+                choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib))")
             }
         }
     }

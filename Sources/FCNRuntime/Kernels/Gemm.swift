@@ -24,6 +24,15 @@ public enum GemmKernel: Int32, Sendable, CaseIterable {
     /// "avx512 8x32", "avx2 6x16", "portable 4x8".
     public var name: String { String(cString: fcn_gemm_isa_name(rawValue)) }
 
+    /// Runs `body` with this micro-kernel (which the CPU must support) as the current one, then
+    /// restores the previous one: for tests of every kernel on one CPU. Not for concurrent use.
+    public func whileCurrent<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = fcn_gemm_use_isa(rawValue)
+        precondition(previous >= 0, "the CPU cannot run the \(name) GEMM kernel")
+        defer { fcn_gemm_use_isa(previous) }
+        return try body()
+    }
+
     /// C (m x n) = A (m x k) · B (k x n) (+ C if `accumulate`) on this micro-kernel (which the
     /// CPU must support), A packed first if `packingA`: for tests of every kernel on one CPU.
     public func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -2,18 +2,20 @@
 // size; tiles past the output's edge read zeros and their outputs are dropped).
 //
 // Weights are transformed once (WinogradWeights, when the executable is built): U[ξ] is a
-// C_out x C_in matrix for each of the alpha² positions ξ. A run then goes over the output tiles
-// (m x m each, row-major over images, tile rows and tile columns) in chunks of T tiles:
+// C_out x C_in matrix for each of the alpha² positions ξ, packed for fcngc's GEMM. A run then
+// goes over the output tiles (m x m each, row-major over images, tile rows and tile columns) in
+// chunks of T tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
-//      eight tiles per SIMD8 vector (WinogradTransforms.swift);
-//   2. alpha² GEMMs on fcngc's own kernel (Gemm.swift), U[ξ] packed once: M[ξ] (C_out x T) = U[ξ] · V[ξ];
+//      16 tiles per vector, written straight into the GEMM's packed panels;
+//   2. alpha² GEMMs on fcngc's own micro-kernel: M[ξ] (C_out x T) = U[ξ] · V[ξ];
 //   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output.
 // Threads: as in conv2d, each GEMM is single-threaded; each worker owns a contiguous range of
 // tiles and a slice of the scratch, and runs all three stages on its own chunks without
-// synchronising. Scratch per worker: alpha²·(C_in + C_out)·T floats plus small row buffers;
-// T is as large as the worker's slice allows (chunks evened out), so the scratch is bounded
-// by the plan, never by the image.
+// synchronising. Scratch per worker: about alpha²·(C_in + C_out)·T floats plus small row
+// buffers; T is as large as the worker's slice allows (chunks evened out), so the scratch is
+// bounded by the plan, never by the image.
 
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -102,8 +104,7 @@ public final class WinogradWeights: @unchecked Sendable {
 extension Kernels {
     /// Floats of scratch one worker needs for chunks of `tiles` tiles.
     public static func winogradScratchFloats(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) -> Int {
-        let l = WinogradLayout(tile: tile, inChannels: inChannels, outChannels: outChannels, tiles: tiles)
-        return l.total
+        fcn_winograd_scratch_floats(Int32(tile.m), inChannels, outChannels, tiles)
     }
 
     /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad) + bias, then ReLU if `relu`.
@@ -119,9 +120,11 @@ extension Kernels {
         let oh = input.height + 2 * padH - 2, ow = input.width + 2 * padW - 2
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
         applyBLASThreads(1)
-        let geo = WinogradGeometry(input: input, padH: padH, padW: padW, outHeight: oh, outWidth: ow,
-                                   tilesY: (oh + m - 1) / m, tilesX: (ow + m - 1) / m, m: m)
-        let total = batch * geo.tilesY * geo.tilesX
+        let geometry = SendableBox(fcn_winograd_geometry(
+            input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
+            row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
+            out_height: oh, out_width: ow, tiles_y: (oh + m - 1) / m, tiles_x: (ow + m - 1) / m, m: Int32(m)))
+        let total = batch * geometry.value.tiles_y * geometry.value.tiles_x
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
@@ -140,12 +143,12 @@ extension Kernels {
                                                                 tiles: fit + step) <= slice { fit += step }
             }
             let size = winogradChunkTiles(u, fit: fit)
-            let layout = WinogradLayout(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: size)
-            let buffers = WinogradBuffers(layout: layout, base: scratchBox.value + w * slice)
+            var geo = geometry.value
             var a = lo
             while a < hi {
                 let b = min(hi, a + size)
-                winogradChunk(geo, u, tiles: a..<b, buffers, bias: biasBox.value, relu: relu, output: outBox.value)
+                fcn_winograd_chunk(&geo, u.inChannels, u.outChannels, u.packed.pointer, u.packedFloats, a, b - a,
+                                   biasBox.value, relu ? 1 : 0, outBox.value, scratchBox.value + w * slice)
                 a = b
             }
         }
@@ -154,9 +157,12 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// Tiles per chunk: whole GEMM panels (32 columns) and, where the scratch allows more, only
-    /// as many as keep a chunk's transformed inputs and products near the L2 cache
-    /// (`winogradChunkBytes`), but at least 32, and never more than `fit`.
+    /// Tiles per chunk: whole GEMM panels (32 columns), at least 32, never more than `fit`, and
+    /// up to `winogradChunkBytes` of transformed inputs and products. Every chunk streams all of
+    /// U (alpha²·C_out·C_in floats: 38 MB for a 512 -> 512 conv under F(4,3)) through the GEMM,
+    /// so larger chunks read it less often; V and M are written and read once per chunk and
+    /// stay in the last-level cache. (Measured, conv4 of FCN-8s: 32 tiles a chunk took 1.2x
+    /// the time of 64 or 128.)
     static func winogradChunkTiles(_ u: WinogradWeights, fit: Int) -> Int {
         let perTile = u.tile.positions * (u.inChannels + u.outChannels) * MemoryLayout<Float>.stride
         let target = max(32, winogradChunkBytes / perTile / 32 * 32)
@@ -165,72 +171,8 @@ extension Kernels {
 
     static let winogradChunkBytes: Int = {
         if let v = getenv("FCNGC_WINOGRAD_CHUNK_KB"), let kb = Int(String(cString: v)) { return kb * 1024 }
-        return 1536 * 1024
+        return 10 << 20
     }()
-}
-
-/// Where the tiles are: the input window, padding, output size and tile grid.
-struct WinogradGeometry {
-    var input: InputWindow
-    var padH: Int, padW: Int
-    var outHeight: Int, outWidth: Int
-    var tilesY: Int, tilesX: Int
-    var m: Int
-
-    /// Calls body(image, tile row, first tile column, tiles, offset in the chunk) for each run of
-    /// tiles of one tile row inside the linear tile range.
-    @inline(__always)
-    func segments(_ tiles: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
-        var i = tiles.lowerBound
-        while i < tiles.upperBound {
-            let n = i / (tilesY * tilesX), r = i % (tilesY * tilesX)
-            let ty = r / tilesX, tx = r % tilesX
-            let len = min(tilesX - tx, tiles.upperBound - i)
-            body(n, ty, tx, len, i - tiles.lowerBound)
-            i += len
-        }
-    }
-}
-
-/// Per-worker scratch layout for chunks of up to `tiles` tiles.
-struct WinogradLayout {
-    let tile: WinogradTile
-    let tiles: Int
-    /// Row stride of the phase buffers (input rows, output rows): tiles + 16, rounded to 16.
-    let phaseStride: Int
-    let v: Int, mOffset: Int, p: Int, o: Int, tmp: Int, total: Int
-
-    init(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) {
-        func round(_ x: Int) -> Int { (x + 15) / 16 * 16 }
-        self.tile = tile
-        self.tiles = tiles
-        phaseStride = round(tiles + 16)
-        v = 0
-        mOffset = round(tile.positions * inChannels * tiles)
-        p = mOffset + round(tile.positions * outChannels * tiles + 16)
-        o = p + tile.alpha * tile.m * phaseStride
-        tmp = o + tile.m * tile.m * phaseStride
-        total = tmp + 64 * 8 + 16   // + 16: the base is aligned up to 64 bytes
-    }
-}
-
-struct WinogradBuffers {
-    let layout: WinogradLayout
-    let v: UnsafeMutablePointer<Float>
-    let m: UnsafeMutablePointer<Float>
-    let p: UnsafeMutablePointer<Float>
-    let o: UnsafeMutablePointer<Float>
-    let tmp: UnsafeMutablePointer<Lanes>
-
-    init(layout: WinogradLayout, base unaligned: UnsafeMutablePointer<Float>) {
-        self.layout = layout
-        let base = UnsafeMutableRawPointer(unaligned).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
-        v = base + layout.v
-        m = base + layout.mOffset
-        p = base + layout.p
-        o = base + layout.o
-        tmp = UnsafeMutableRawPointer(base + layout.tmp).bindMemory(to: Lanes.self, capacity: 64)
-    }
 }
 
 extension WinogradTile {

@@ -1,0 +1,173 @@
+// Winograd minimal filtering F(m x m, 3 x 3) (Lavin & Gray 2015), one chunk of tiles:
+// an (m+2) x (m+2) input tile d and a 3x3 kernel g give an m x m output tile
+// Y = A^T [(G g G^T) ⊙ (B^T d B)] A. Summed over input channels, the element-wise products
+// become alpha² GEMMs: M[ξ] (C_out x T) = U[ξ] (C_out x C_in) · V[ξ] (C_in x T).
+//   1. for each input channel: gather the chunk's input rows into phase rows (a zero-padded
+//      copy of each row, deinterleaved by column mod m with shuffles), then V = B^T d B on 16
+//      tiles at a time, stored straight into the GEMM's packed right-hand panels
+//      (V[ξ][panel][c][nr]), so the products need no packing of their own;
+//   2. alpha² products on fcngc's GEMM micro-kernel, U[ξ] packed once (WinogradWeights);
+//   3. for each output channel: Y = A^T M A on 16 tiles at a time, bias and ReLU added, then
+//      the phase rows interleaved back into the output rows (edge tiles written element-wise).
+// The transforms (winograd_body.h) are compiled for AVX-512, AVX2 and the baseline ISA and
+// chosen with the GEMM's micro-kernel, since the panel width depends on it.
+
+#include "fcn_winograd.h"
+#include "fcn_gemm.h"
+#include "gemm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+typedef float v8 __attribute__((vector_size(32)));
+// Unaligned views for loads and stores.
+typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+
+// Macros rather than functions: a function passing 64-byte vectors by value would need one ABI
+// per instruction set (clang refuses it outside AVX-512), while a macro takes the ISA of the
+// function it is expanded in.
+#define ld16(p) (*(const v16u *)(p))
+#define st16(p, v) (*(v16u *)(p) = (v))
+#define st8lo(p, v) (*(v8u *)(p) = __builtin_shufflevector((v), (v), 0, 1, 2, 3, 4, 5, 6, 7))
+#define st8hi(p, v) (*(v8u *)(p) = __builtin_shufflevector((v), (v), 8, 9, 10, 11, 12, 13, 14, 15))
+#define splat16(x) ((v16){0} + (x))
+/// max(x, 0) that keeps NaN, as the other kernels' ReLU (x < 0 ? 0 : x).
+#define relu16(x, zero) ((v16)((v16i)(x) & ~(v16i)((x) < (zero))))
+
+/// F(4,3): B^T d for d0...d5 (out[i * s]).
+#define bt6(d0_, d1_, d2_, d3_, d4_, d5_, out, s) do { \
+    v16 d0 = (d0_), d1 = (d1_), d2 = (d2_), d3 = (d3_), d4 = (d4_), d5 = (d5_); \
+    v16 a_ = d4 - 4 * d2, b_ = d3 - 4 * d1, c_ = d4 - d2, e_ = 2 * (d3 - d1); \
+    (out)[0] = 4 * d0 - 5 * d2 + d4; (out)[(s)] = a_ + b_; (out)[2 * (s)] = a_ - b_; \
+    (out)[3 * (s)] = c_ + e_; (out)[4 * (s)] = c_ - e_; (out)[5 * (s)] = 4 * d1 - 5 * d3 + d5; } while (0)
+/// F(4,3): A^T m for m0...m5 (out[i * s], 4 values).
+#define at6(m0_, m1_, m2_, m3_, m4_, m5_, out, s) do { \
+    v16 m0 = (m0_), m1 = (m1_), m2 = (m2_), m3 = (m3_), m4 = (m4_), m5 = (m5_); \
+    v16 s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4; \
+    (out)[0] = m0 + s12 + s34; (out)[(s)] = d12 + 2 * d34; (out)[2 * (s)] = s12 + 4 * s34; \
+    (out)[3 * (s)] = d12 + 8 * d34 + m5; } while (0)
+/// F(2,3): B^T d for d0...d3.
+#define bt4(d0_, d1_, d2_, d3_, out, s) do { \
+    v16 d0 = (d0_), d1 = (d1_), d2 = (d2_), d3 = (d3_); \
+    (out)[0] = d0 - d2; (out)[(s)] = d1 + d2; (out)[2 * (s)] = d2 - d1; (out)[3 * (s)] = d1 - d3; } while (0)
+/// F(2,3): A^T m for m0...m3 (2 values).
+#define at4(m0_, m1_, m2_, m3_, out, s) do { \
+    v16 m0 = (m0_), m1 = (m1_), m2 = (m2_), m3 = (m3_); \
+    (out)[0] = m0 + m1 + m2; (out)[(s)] = m1 - m2 - m3; } while (0)
+
+#if defined(__x86_64__) || defined(__i386__)
+#define WINO_SUFFIX _avx512
+#define WINO_TARGET __attribute__((target("avx512f")))
+#define WINO_NR 32
+#include "winograd_body.h"
+#undef WINO_SUFFIX
+#undef WINO_TARGET
+#undef WINO_NR
+
+#define WINO_SUFFIX _avx2
+#define WINO_TARGET __attribute__((target("avx2,fma")))
+#define WINO_NR 16
+#include "winograd_body.h"
+#undef WINO_SUFFIX
+#undef WINO_TARGET
+#undef WINO_NR
+#endif
+
+#define WINO_SUFFIX _portable
+#define WINO_TARGET
+#define WINO_NR 8
+#include "winograd_body.h"
+#undef WINO_SUFFIX
+#undef WINO_TARGET
+#undef WINO_NR
+
+static long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+/// The chunk's scratch, carved from one 64-byte aligned block (every part a multiple of 16 floats).
+struct layout {
+    long tp;        // tiles rounded up to 32: GEMM panels and 16-tile transforms never run past it
+    long ps;        // row stride of the phase rows (tp + 16: rows not 4 KiB apart)
+    long ldm;       // row stride of the products M (tp + 16)
+    long v, mm, p, o, rb, total;
+};
+
+static struct layout layout_of(int m, long cin, long cout, long tiles) {
+    const long alpha = m + 2, positions = alpha * alpha;
+    struct layout l;
+    l.tp = round_up(tiles > 0 ? tiles : 1, 32);
+    l.ps = l.tp + 16;
+    l.ldm = l.tp + 16;
+    l.v = 0;
+    l.mm = l.v + positions * l.tp * cin;
+    l.p = l.mm + positions * cout * l.ldm;
+    l.o = l.p + positions * l.ps;
+    l.rb = l.o + (long)m * m * l.ps;
+    l.total = l.rb + round_up(l.tp * m + 64, 16);
+    return l;
+}
+
+size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, long tiles) {
+    return (size_t)layout_of(m, in_channels, out_channels, tiles).total + 16;
+}
+
+/// C (cout x panels*nr, row stride ldc) = packed A (cout x cin) · packed B ([panel][cin][nr]).
+static void products(const struct fcn_kernel_shape *s, long cout, long cin, long panels, const float *pa,
+                     const float *pb, float *c, long ldc) {
+    const int mr = s->mr, nr = s->nr;
+    const long kc_block = fcn_gemm_depth_block(), mpad = round_up(cout, mr);
+    _Alignas(64) float edge[8 * 32];
+    for (long pc = 0; pc < cin; pc += kc_block) {
+        const long kc = cin - pc < kc_block ? cin - pc : kc_block;
+        const int acc = pc > 0;
+        for (long ic = 0; ic < cout; ic += s->mc) {
+            const long mc = cout - ic < s->mc ? cout - ic : s->mc;
+            const float *ablock = pa + pc * mpad + ic * kc;
+            for (long j = 0; j < panels; ++j) {
+                const float *bpanel = pb + j * cin * nr + pc * nr;
+                for (long ir = 0; ir < mc; ir += mr) {
+                    float *ct = c + (ic + ir) * ldc + j * nr;
+                    const long rows = mc - ir < mr ? mc - ir : mr;
+                    if (rows == mr) {
+                        s->run(kc, ablock + ir * kc, bpanel, ct, ldc, acc);
+                    } else {
+                        s->run(kc, ablock + ir * kc, bpanel, edge, nr, 0);
+                        for (long r = 0; r < rows; ++r)
+                            for (long x = 0; x < nr; ++x) ct[r * ldc + x] = (acc ? ct[r * ldc + x] : 0.0f) + edge[r * nr + x];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
+                        const float *packed_u, size_t packed_floats, long first_tile, long tiles,
+                        const float *bias, int relu, float *output, float *scratch) {
+    if (tiles <= 0) return;
+    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0) abort();
+    const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
+    const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
+    const struct layout l = layout_of(m, in_channels, out_channels, tiles);
+    float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
+    float *v = base + l.v, *mm = base + l.mm, *p = base + l.p, *o = base + l.o, *rb = base + l.rb;
+    switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
+    case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
+#endif
+    default: inputs_portable(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
+    }
+    for (int xi = 0; xi < alpha * alpha; ++xi)
+        products(s, out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
+                 v + xi * l.tp * in_channels, mm + xi * out_channels * l.ldm, l.ldm);
+    switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+    case FCN_GEMM_AVX2: outputs_avx2(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+#endif
+    default: outputs_portable(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+    }
+}

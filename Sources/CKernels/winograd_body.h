@@ -1,0 +1,208 @@
+// The per-ISA half of winograd.c: gathering input rows into phase rows, the input and output
+// transforms of F(2x2, 3x3) and F(4x4, 3x3) on 16 tiles at a time, and scattering output phase
+// rows into the output planes. Included once per instruction set by winograd.c with
+// WINO_SUFFIX (function name suffix), WINO_TARGET (a target attribute, or nothing) and WINO_NR
+// (the GEMM micro-kernel's panel width, which fixes the layout of the transformed inputs).
+//
+// Phase rows: P[k][j][t] = input row k, column t*m + j of tile t (k, j < alpha), one row of
+// floats per (k, j) indexed by the tile's place in the chunk, so every transform loads and
+// stores 16 consecutive tiles. O[a][b][t] likewise holds output row a, column b of tile t.
+
+#define WINO_CAT(a, b) a##b
+#define WINO_XCAT(a, b) WINO_CAT(a, b)
+#define WFN(name) WINO_XCAT(name, WINO_SUFFIX)
+
+/// Transformed inputs of 16 tiles at position xi to their place in the GEMM's right-hand panels.
+#if WINO_NR >= 16
+#define WINO_STORE_V(v, tp_cin, xi, t, c, cin, x) \
+    st16((v) + (xi) * (tp_cin) + ((t) / WINO_NR) * (cin) * WINO_NR + (c) * WINO_NR + (t) % WINO_NR, (x))
+#else
+#define WINO_STORE_V(v, tp_cin, xi, t, c, cin, x) do { \
+    st8lo((v) + (xi) * (tp_cin) + ((t) / WINO_NR) * (cin) * WINO_NR + (c) * WINO_NR, (x)); \
+    st8hi((v) + (xi) * (tp_cin) + ((t) / WINO_NR + 1) * (cin) * WINO_NR + (c) * WINO_NR, (x)); } while (0)
+#endif
+
+/// Phase rows of one input channel for every tile of the chunk (zero outside the input).
+WINO_TARGET static inline __attribute__((always_inline))
+void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long count,
+                 float *p, long ps, float *rb, const int m) {
+    const int alpha = m + 2;
+    const long per_image = g->tiles_y * g->tiles_x;
+    for (long i = first; i < first + count;) {
+        long n = i / per_image, r = i % per_image, ty = r / g->tiles_x, tx = r % g->tiles_x;
+        long len = g->tiles_x - tx < first + count - i ? g->tiles_x - tx : first + count - i;
+        long off = i - first, len16 = (len + 15) / 16 * 16;
+        long x0 = tx * m - g->pad_w;
+        const float *plane = g->input + n * g->image_stride + c * g->plane_stride;
+        for (int k = 0; k < alpha; ++k) {
+            long iy = ty * m - g->pad_h + k;
+            float *pk = p + (long)k * alpha * ps + off;
+            if (iy < 0 || iy >= g->height) {
+                for (int j = 0; j < alpha; ++j) memset(pk + j * ps, 0, sizeof(float) * (size_t)len16);
+                continue;
+            }
+            const float *row = plane + iy * g->row_stride;
+            for (long t = 0; t < len; t += 16) {
+                // 16 tiles read columns [xs, xs + 16m + 2): straight from the row when inside
+                // it, else from a copy with zeros outside the input.
+                const long xs = x0 + t * m, need = 16 * m + 2;
+                const float *s = rb;
+                if (xs >= 0 && xs + need <= g->width) {
+                    s = row + xs;
+                } else {
+                    for (long x = 0; x < need; ++x) rb[x] = (xs + x >= 0 && xs + x < g->width) ? row[xs + x] : 0.0f;
+                }
+                if (m == 4) {
+                    v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
+                    a4[0] = s[64]; a4[1] = s[65];
+                    v16 e01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+                    v16 e23 = __builtin_shufflevector(a2, a3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+                    v16 f01 = __builtin_shufflevector(a0, a1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+                    v16 f23 = __builtin_shufflevector(a2, a3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+                    v16 q0 = __builtin_shufflevector(e01, e23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+                    v16 q1 = __builtin_shufflevector(e01, e23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+                    v16 q2 = __builtin_shufflevector(f01, f23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+                    v16 q3 = __builtin_shufflevector(f01, f23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+                    v16 q4 = __builtin_shufflevector(q0, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+                    v16 q5 = __builtin_shufflevector(q1, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+                    st16(pk + t, q0); st16(pk + ps + t, q1); st16(pk + 2 * ps + t, q2);
+                    st16(pk + 3 * ps + t, q3); st16(pk + 4 * ps + t, q4); st16(pk + 5 * ps + t, q5);
+                } else {
+                    v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = splat16(0.0f);
+                    a2[0] = s[32]; a2[1] = s[33];
+                    v16 q0 = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                    v16 q1 = __builtin_shufflevector(a0, a1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+                    v16 q2 = __builtin_shufflevector(q0, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+                    v16 q3 = __builtin_shufflevector(q1, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+                    st16(pk + t, q0); st16(pk + ps + t, q1); st16(pk + 2 * ps + t, q2); st16(pk + 3 * ps + t, q3);
+                }
+            }
+        }
+        i += len;
+    }
+}
+
+/// Input transform V = B^T d B of every input channel, into the GEMM's right-hand panels.
+WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long cin, long first, long count,
+                                    long tp, float *v, float *p, long ps, float *rb, const int m) {
+    const int alpha = m + 2;
+    for (long c = 0; c < cin; ++c) {
+        WFN(gather)(g, c, first, count, p, ps, rb, m);
+        for (int row = 0; row < alpha * alpha; ++row)   // tiles past the chunk: zeros, not stale data
+            memset(p + row * ps + count, 0, sizeof(float) * (size_t)(tp - count));
+        for (long t = 0; t < tp; t += 16) {
+            v16 tmp[36];
+            if (m == 4) {
+                for (int col = 0; col < 6; ++col) {
+                    const float *q = p + col * ps + t;
+                    bt6(ld16(q), ld16(q + 6 * ps), ld16(q + 12 * ps), ld16(q + 18 * ps), ld16(q + 24 * ps),
+                        ld16(q + 30 * ps), tmp + col, 6);
+                }
+                for (int row = 0; row < 6; ++row) {
+                    v16 o[6];
+                    bt6(tmp[row * 6], tmp[row * 6 + 1], tmp[row * 6 + 2], tmp[row * 6 + 3], tmp[row * 6 + 4],
+                        tmp[row * 6 + 5], o, 1);
+                    for (int j = 0; j < 6; ++j) WINO_STORE_V(v, tp * cin, row * 6 + j, t, c, cin, o[j]);
+                }
+            } else {
+                for (int col = 0; col < 4; ++col) {
+                    const float *q = p + col * ps + t;
+                    bt4(ld16(q), ld16(q + 4 * ps), ld16(q + 8 * ps), ld16(q + 12 * ps), tmp + col, 4);
+                }
+                for (int row = 0; row < 4; ++row) {
+                    v16 o[4];
+                    bt4(tmp[row * 4], tmp[row * 4 + 1], tmp[row * 4 + 2], tmp[row * 4 + 3], o, 1);
+                    for (int j = 0; j < 4; ++j) WINO_STORE_V(v, tp * cin, row * 4 + j, t, c, cin, o[j]);
+                }
+            }
+        }
+    }
+}
+
+/// Output phase rows of one output channel to its plane, dropping rows and columns past the edge.
+WINO_TARGET static inline __attribute__((always_inline))
+void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, long first, long count,
+                  const float *o, long ps, float *output, const int m) {
+    const long per_image = g->tiles_y * g->tiles_x, ow = g->out_width;
+    for (long i = first; i < first + count;) {
+        long n = i / per_image, r = i % per_image, ty = r / g->tiles_x, tx = r % g->tiles_x;
+        long len = g->tiles_x - tx < first + count - i ? g->tiles_x - tx : first + count - i;
+        long off = i - first;
+        long full = (ow - tx * m) / m;                     // tiles with all m columns inside
+        if (full > len) full = len;
+        if (full < 0) full = 0;
+        float *plane = output + (n * cout + co) * g->out_height * ow;
+        for (int a = 0; a < m; ++a) {
+            long oy = ty * m + a;
+            if (oy >= g->out_height) break;
+            float *dst = plane + oy * ow + tx * m;
+            const float *src = o + (long)a * m * ps + off;
+            long t = 0;
+            for (; t < full; t += 16) {
+                // 16 tiles' rows interleaved into 16m output columns; a last group with fewer
+                // whole tiles goes through a buffer.
+                float buf[64];
+                float *d = t + 16 <= full ? dst + t * m : buf;
+                const float *q = src + t;
+                if (m == 4) {
+                    v16 q0 = ld16(q + 0), q1 = ld16(q + ps), q2 = ld16(q + 2 * ps), q3 = ld16(q + 3 * ps);
+                    v16 x01 = __builtin_shufflevector(q0, q1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+                    v16 y01 = __builtin_shufflevector(q0, q1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+                    v16 x23 = __builtin_shufflevector(q2, q3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+                    v16 y23 = __builtin_shufflevector(q2, q3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+                    st16(d, __builtin_shufflevector(x01, x23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+                    st16(d + 16, __builtin_shufflevector(x01, x23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+                    st16(d + 32, __builtin_shufflevector(y01, y23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+                    st16(d + 48, __builtin_shufflevector(y01, y23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+                } else {
+                    v16 q0 = ld16(q + 0), q1 = ld16(q + ps);
+                    st16(d, __builtin_shufflevector(q0, q1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+                    st16(d + 16, __builtin_shufflevector(q0, q1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+                }
+                if (d == buf) memcpy(dst + t * m, buf, sizeof(float) * (size_t)((full - t) * m));
+            }
+            t = full;
+            for (; t < len; ++t)
+                for (int b = 0; b < m && (tx + t) * m + b < ow; ++b) dst[t * m + b] = src[b * ps + t];
+        }
+        i += len;
+    }
+}
+
+/// Output transform Y = A^T M A of every output channel, plus bias, then ReLU, to the output.
+WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long cout, long first, long count,
+                                     const float *mm, long ldm, const float *bias, int relu,
+                                     float *o, long ps, float *output, const int m) {
+    const int alpha = m + 2;
+    const long xs = cout * ldm;   // floats between positions
+    const v16 zero = splat16(0.0f);
+    for (long co = 0; co < cout; ++co) {
+        const v16 b = splat16(bias ? bias[co] : 0.0f);
+        for (long t = 0; t < count; t += 16) {
+            const float *q = mm + co * ldm + t;
+            v16 tmp[24];
+            for (int i = 0; i < alpha; ++i) {
+                const float *qi = q + (long)i * alpha * xs;
+                if (m == 4) at6(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), ld16(qi + 4 * xs),
+                                ld16(qi + 5 * xs), tmp + i * 4, 1);
+                else at4(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), tmp + i * 2, 1);
+            }
+            for (int col = 0; col < m; ++col) {
+                v16 y[4];
+                if (m == 4) at6(tmp[col], tmp[4 + col], tmp[8 + col], tmp[12 + col], tmp[16 + col], tmp[20 + col], y, 1);
+                else at4(tmp[col], tmp[2 + col], tmp[4 + col], tmp[6 + col], y, 1);
+                for (int a = 0; a < m; ++a) {
+                    v16 x = y[a] + b;
+                    if (relu) x = relu16(x, zero);
+                    st16(o + (long)(a * m + col) * ps + t, x);
+                }
+            }
+        }
+        WFN(scatter)(g, co, cout, first, count, o, ps, output, m);
+    }
+}
+
+#undef WFN
+#undef WINO_STORE_V
+#undef WINO_XCAT
+#undef WINO_CAT
