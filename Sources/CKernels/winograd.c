@@ -169,10 +169,10 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
     float *v = base + l.v, *mm = base + l.mm, *p = base + l.p, *o = base + l.o, *rb = base + l.rb;
     switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
-    case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
-    case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
+    case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
+    case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
 #endif
-    default: inputs_portable(g, in_channels, first_tile, tiles, l.tp, v, p, l.ps, rb, m); break;
+    default: inputs_portable(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
     }
     for (int xi = 0; xi < alpha * alpha; ++xi)
         products(s, out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,

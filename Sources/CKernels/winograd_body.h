@@ -25,7 +25,7 @@
 /// Phase rows of one input channel for every tile of the chunk (zero outside the input).
 WINO_TARGET static inline __attribute__((always_inline))
 void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long count,
-                 float *p, long ps, float *rb, const int m) {
+                 float *p, long ps, float *rb, int prefetch_next, const int m) {
     const int alpha = m + 2;
     for (long i = first; i < first + count;) {
         const struct segment sg = segment_at(g, i, first, first + count);
@@ -40,6 +40,11 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
                 continue;
             }
             const float *row = plane + iy * g->row_stride;
+            if (prefetch_next) {   // the next channel's rows: short runs the hardware does not foresee
+                long lo = x0 < 0 ? 0 : x0, hi = x0 + dw * (len * m + 2);
+                if (hi > g->width) hi = g->width;
+                for (long x = lo; x < hi; x += 16) __builtin_prefetch(row + g->plane_stride + x);
+            }
             for (long t = 0; t < len; t += 16) {
                 // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row
                 // when adjacent and inside it, else from a copy with zeros outside the input.
@@ -85,17 +90,24 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
 
 /// Input transform V = B^T d B of every input channel, into the GEMM's right-hand panels.
 WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long cin, long first, long count,
-                                    long tp, float *v, float *p, long ps, float *rb, const int m) {
+                                    long tp, float *v, float *p, float *rb, const int m) {
+    // A block of tiles at a time (one 32-wide panel, or 16 tiles), every channel: the phase
+    // rows stay in L1 and each position's panel is written front to back, one stream per position.
     const int alpha = m + 2;
-    for (long c = 0; c < cin; ++c) {
-        WFN(gather)(g, c, first, count, p, ps, rb, m);
-        for (int row = 0; row < alpha * alpha; ++row)   // tiles past the chunk: zeros, not stale data
-            memset(p + row * ps + count, 0, sizeof(float) * (size_t)(tp - count));
-        for (long t = 0; t < tp; t += 16) {
+    const long block = WINO_NR >= 16 ? WINO_NR : 16, ps = block + 16;
+    for (long b0 = 0; b0 < tp; b0 += block) {
+      const long n = count - b0 < block ? count - b0 : block;
+      for (long c = 0; c < cin; ++c) {
+        if (n > 0) WFN(gather)(g, c, first + b0, n, p, ps, rb, c + 1 < cin, m);
+        if (n < block)   // tiles past the chunk: zeros, not stale data
+            for (int row = 0; row < alpha * alpha; ++row)
+                memset(p + row * ps + (n > 0 ? n : 0), 0, sizeof(float) * (size_t)(block - (n > 0 ? n : 0)));
+        for (long tb = 0; tb < block; tb += 16) {
+            const long t = b0 + tb;
             v16 tmp[36];
             if (m == 4) {
                 for (int col = 0; col < 6; ++col) {
-                    const float *q = p + col * ps + t;
+                    const float *q = p + col * ps + tb;
                     bt6(ld16(q), ld16(q + 6 * ps), ld16(q + 12 * ps), ld16(q + 18 * ps), ld16(q + 24 * ps),
                         ld16(q + 30 * ps), tmp + col, 6);
                 }
@@ -107,7 +119,7 @@ WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long 
                 }
             } else {
                 for (int col = 0; col < 4; ++col) {
-                    const float *q = p + col * ps + t;
+                    const float *q = p + col * ps + tb;
                     bt4(ld16(q), ld16(q + 4 * ps), ld16(q + 8 * ps), ld16(q + 12 * ps), tmp + col, 4);
                 }
                 for (int row = 0; row < 4; ++row) {
@@ -117,6 +129,7 @@ WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long 
                 }
             }
         }
+      }
     }
 }
 

@@ -3,6 +3,9 @@
 // window size clipped to the padded input (computed before clipping to the real input).
 // Empty windows (pad 0, stride > kernel, rounded up) give -FLT_MAX (max, as Caffe) and 0 (avg).
 // Floor rounding (PyTorch) computes the same windows minus the trailing ones.
+// Windows 2 or 3 columns wide at column stride 2 take the SIMD fast path (PoolFast.swift), which
+// gives the same bits; the general path below reduces each output row's input rows into a temp
+// row, then each window's columns of it.
 
 import FCNPlan
 
@@ -47,13 +50,31 @@ extension Kernels {
         pool(input: input, batch: batch, params: p, rounding: rounding, output: output, threads: threads, average: true)
     }
 
+    /// The fast path where it applies (`path: .fastest`), else the general one.
+    static func pool(input: InputWindow, batch: Int, params p: PoolParams, rounding: Rounding,
+                     output: UnsafeMutablePointer<Float>, threads: Int, average: Bool, path: PoolPath = .fastest) {
+        let (oh, ow) = p.outputSize(height: input.height, width: input.width, rounding: rounding)
+        if batch <= 0 || oh <= 0 || ow <= 0 { return }
+        switch path {
+        case .fastest where poolFastPathApplies(p):
+            if average {
+                poolColumnStride2(AveragePoolReducer.self, input: input, batch: batch, params: p, outputHeight: oh,
+                                  outputWidth: ow, output: output, threads: threads)
+            } else {
+                poolColumnStride2(MaxPoolReducer.self, input: input, batch: batch, params: p, outputHeight: oh,
+                                  outputWidth: ow, output: output, threads: threads)
+            }
+        case .fastest, .general:
+            poolGeneral(input: input, batch: batch, params: p, outputHeight: oh, outputWidth: ow,
+                        output: output, threads: threads, average: average)
+        }
+    }
+
     /// Each output row: reduce its input rows into a temp row (vectorisable), then reduce each
     /// window's columns of the temp row.
-    static func pool(input: InputWindow, batch: Int, params p: PoolParams, rounding: Rounding,
-                     output: UnsafeMutablePointer<Float>, threads: Int, average: Bool) {
+    static func poolGeneral(input: InputWindow, batch: Int, params p: PoolParams, outputHeight oh: Int,
+                            outputWidth ow: Int, output: UnsafeMutablePointer<Float>, threads: Int, average: Bool) {
         let h = input.height, w = input.width, rs = input.rowStride
-        let (oh, ow) = p.outputSize(height: h, width: w, rounding: rounding)
-        if batch <= 0 || oh <= 0 || ow <= 0 { return }
         let channels = input.channels
         let lowest = -Float.greatestFiniteMagnitude
         // Column windows (clipped start/end and Caffe's divisor factor) are the same for every row.
