@@ -87,7 +87,16 @@ public enum ScratchRules {
         let all = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: tiles)
             + winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)
         let one = winogradChunkFloats(m: m, inChannels: cin, outChannels: cout, tiles: 1)
-        return max(min(all, winogradBudgetBytes / 4), 2 * one)
+        return max(min(all, winogradCapBytes(m: m, inChannels: cin, outChannels: cout) / 4), 2 * one)
+    }
+
+    /// The cap of a Winograd conv's scratch: `winogradBudgetBytes`, or half its transformed
+    /// weights U where that is more. Every chunk streams all of U through its GEMMs, so a conv
+    /// whose U dwarfs its tiles (FCN-ResNet50's classifier: 3x3 2048 -> 512, U 151 MB, 289 tiles
+    /// at 520x520) needs large chunks not to wait on memory; such a conv's U is already held,
+    /// and its scratch stays below it.
+    public static func winogradCapBytes(m: Int, inChannels cin: Int, outChannels cout: Int) -> Int {
+        max(winogradBudgetBytes, (m + 2) * (m + 2) * cin * cout * 4 / 2)
     }
 
     /// Floats one worker's chunk of `tiles` tiles takes: the layout of Sources/CKernels/winograd.c

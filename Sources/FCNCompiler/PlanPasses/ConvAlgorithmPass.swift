@@ -82,7 +82,18 @@ public enum ConvAlgorithmPass {
             rule = "1/3 of the model's weights"
         }
         let budget = max(left, transformedWeightFloor)
-        func total() -> Int { choice.reduce(0) { acc, e in acc + (tileSide(e.value.0).map { transformedBytes(plan.steps[e.key], $0) } ?? 0) } }
+        // Transformed weights, plus the scratch a conv with large ones takes beyond the usual
+        // (ScratchRules.winogradCapBytes: half its U), counted once: all steps share one scratch.
+        func total() -> Int {
+            var bytes = 0, extraScratch = 0
+            for (i, (algorithm, _)) in choice {
+                guard let m = tileSide(algorithm) else { continue }
+                bytes += transformedBytes(plan.steps[i], m)
+                let cap = ScratchRules.winogradCapBytes(m: m, inChannels: plan.steps[i].inputs[0].shape[0], outChannels: plan.steps[i].shape[0])
+                extraScratch = max(extraScratch, cap - ScratchRules.winogradBudgetBytes)
+            }
+            return bytes + extraScratch
+        }
         let order = choice.keys.sorted { a, b in
             let sa = plan.steps[a], sb = plan.steps[b]
             let wa = Double(sa.inputs[0].shape[0] * sa.shape[0]) / Double(max(1, sa.shape[1] * sa.shape[2]))

@@ -161,16 +161,21 @@ extension Kernels {
 
 extension Kernels {
     /// Tiles per chunk: whole GEMM panels (32 columns), at least 32, never more than `fit`, and
-    /// up to `winogradChunkBytes` of transformed inputs and products. Every chunk streams all of
-    /// U (alpha²·C_out·C_in floats: 38 MB for a 512 -> 512 conv under F(4,3)) through the GEMM,
-    /// so larger chunks read it less often; V and M are written and read once per chunk and
-    /// stay in the last-level cache. (Measured, conv4 of FCN-8s: 32 tiles a chunk took 1.2x
-    /// the time of 64 or 128.)
+    /// up to `winogradChunkBytes` of transformed inputs and products, or all that fit when U is
+    /// large (over `winogradLargeWeightBytes`). Every chunk streams all of U (alpha²·C_out·C_in
+    /// floats: 38 MB for a 512 -> 512 conv under F(4,3), 151 MB for FCN-ResNet50's 2048 -> 512
+    /// classifier) through the GEMM, so larger chunks read it less often; V and M are written and
+    /// read once per chunk and stay in the last-level cache. (Measured, one thread: FCN-8s'
+    /// conv4 took 1.2x as long in chunks of 32 tiles as in 64 or 128; the ResNet classifier
+    /// 388 ms in chunks of 32, 254 ms in chunks of 128.)
     static func winogradChunkTiles(_ u: WinogradWeights, fit: Int) -> Int {
         let perTile = u.tile.positions * (u.inChannels + u.outChannels) * MemoryLayout<Float>.stride
+        if u.bytes > winogradLargeWeightBytes { return max(1, fit) }
         let target = max(32, winogradChunkBytes / perTile / 32 * 32)
         return max(1, min(fit, target))
     }
+
+    static let winogradLargeWeightBytes = 16 << 20
 
     static let winogradChunkBytes: Int = {
         if let v = getenv("FCNGC_WINOGRAD_CHUNK_KB"), let kb = Int(String(cString: v)) { return kb * 1024 }
