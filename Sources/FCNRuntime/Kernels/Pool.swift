@@ -29,6 +29,15 @@ public struct PoolParams: Hashable, Sendable {
         self.init(kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: pad, padW: pad)
     }
 
+    /// The rows of output row `oy`'s window over an input of `height` rows (Caffe): `first` ..<
+    /// `end` inside the input (empty when `first >= end`), and `paddedRows`, how many it covers
+    /// of the padded input (an average's divisor).
+    @inline(__always)
+    func rowWindow(_ oy: Int, height h: Int) -> (first: Int, end: Int, paddedRows: Int) {
+        let start = oy * strideH - padH, stop = min(start + kernelH, h + padH)
+        return (max(start, 0), min(stop, h), stop - start)
+    }
+
     /// Caffe: ceil((in + 2p - k) / s) + 1, minus one if p > 0 and (out-1)*s >= in + p (FCNPlan's
     /// OutputSize rule); 0 where no window fits.
     public func outputSize(height: Int, width: Int, rounding: Rounding = .ceil) -> (height: Int, width: Int) {
@@ -95,9 +104,7 @@ extension Kernels {
                 let src = input.plane(item / channels, item % channels)
                 var dst = outBox.value + item * oh * ow
                 for oy in 0..<oh {
-                    let hs0 = oy * p.strideH - p.padH
-                    let he0 = min(hs0 + p.kernelH, h + p.padH)
-                    let hs = max(hs0, 0), he = min(he0, h)
+                    let (hs, he, rowsIn) = p.rowWindow(oy, height: h)
                     if hs >= he {
                         // Empty window (pad 0, stride > kernel): Caffe's -FLT_MAX for max; 0 for average.
                         dst.update(repeating: average ? 0 : lowest, count: ow)
@@ -110,7 +117,6 @@ extension Kernels {
                         if average { for x in 0..<w { tmp[x] += row[x] } }
                         else { for x in 0..<w { tmp[x] = max(tmp[x], row[x]) } }
                     }
-                    let rowsIn = he0 - hs0
                     for ox in 0..<ow {
                         var x = cs[ox]
                         if average {

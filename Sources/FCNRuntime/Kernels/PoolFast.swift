@@ -42,16 +42,14 @@ extension Kernels {
                 let src = input.plane(item / channels, item % channels)
                 var dst = outBox.value + item * oh * ow
                 for oy in 0..<oh {
-                    let hs0 = oy * p.strideH - p.padH
-                    let he0 = min(hs0 + p.kernelH, h + p.padH)
-                    let hs = max(hs0, 0), he = min(he0, h)
+                    let (hs, he, paddedRows) = p.rowWindow(oy, height: h)
                     if hs >= he {
                         dst.update(repeating: R.emptyWindow, count: ow)
                     } else {
                         combineRows(R.self, rows: src + hs * rs, rowStride: rs, rowCount: he - hs, width: w,
                                     into: columns)
                         poolColumnsStride2(R.self, columns: columns, width: w, kernelW: p.kernelW, padW: p.padW,
-                                           caffeRows: he0 - hs0, output: dst, outputWidth: ow)
+                                           caffeRows: paddedRows, output: dst, outputWidth: ow)
                     }
                     dst += ow
                 }
