@@ -165,6 +165,32 @@ struct packed_view {
     long mpad, k_total, row0, k0;
 };
 
+/// Every micro-tile of an mc x nc block of C from a packed A block (mr-row panels, a_stride
+/// floats apart) and packed B panels (nr columns, b_stride floats apart), depth kc. Tiles past
+/// the block's edge are computed into a small buffer and only their valid part is written.
+static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, long kc, const float *ablock,
+                         long a_stride, const float *bpanels, long b_stride, int acc, float *c, long ldc) {
+    const int mr = s->mr, nr = s->nr;
+    _Alignas(64) float edge[8 * 32];
+    for (long jr = 0; jr < nc; jr += nr) {
+        long nv = nc - jr < nr ? nc - jr : nr;
+        const float *bpanel = bpanels + jr / nr * b_stride;
+        for (long ir = 0; ir < mc; ir += mr) {
+            long mv = mc - ir < mr ? mc - ir : mr;
+            float *ct = c + ir * ldc + jr;
+            const float *apanel = ablock + ir / mr * a_stride;
+            if (mv == mr && nv == nr) {
+                s->run(kc, apanel, bpanel, ct, ldc, acc);
+            } else {
+                s->run(kc, apanel, bpanel, edge, nr, 0);
+                for (long r = 0; r < mv; ++r)
+                    for (long j = 0; j < nv; ++j)
+                        ct[r * ldc + j] = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
+            }
+        }
+    }
+}
+
 static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda,
                  const struct packed_view *pv, const float *b, long ldb, int accumulate, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
@@ -176,7 +202,6 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
     const int mr = s->mr, nr = s->nr;
     float *bp = thread_buffer(&b_buf, &b_cap, (size_t)KC * NC);
     float *ap = pv ? NULL : thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
-    _Alignas(64) float edge[8 * 32];
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0, kc; pc < k; pc += kc) {
@@ -195,24 +220,23 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
                     pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
                     ablock = ap;
                 }
-                for (long jr = 0; jr < nc; jr += nr) {
-                    long nv = nc - jr < nr ? nc - jr : nr;
-                    const float *bpanel = bp + jr * kc;
-                    for (long ir = 0; ir < mc; ir += mr) {
-                        long mv = mc - ir < mr ? mc - ir : mr;
-                        float *ct = c + (ic + ir) * ldc + jc + jr;
-                        const float *apanel = ablock + ir * kcb;
-                        if (mv == mr && nv == nr) {
-                            s->run(kc, apanel, bpanel, ct, ldc, acc);
-                        } else {
-                            s->run(kc, apanel, bpanel, edge, nr, 0);
-                            for (long r = 0; r < mv; ++r)
-                                for (long j = 0; j < nv; ++j)
-                                    ct[r * ldc + j] = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
-                        }
-                    }
-                }
+                macro_kernel(s, mc, nc, kc, ablock, kcb * mr, bp, kc * nr, acc, c + ic * ldc + jc, ldc);
             }
+        }
+    }
+}
+
+void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, const float *packed_b,
+                         float *c, long ldc) {
+    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
+    const long mpad = round_up(m, s->mr);
+    if (m <= 0 || panels <= 0 || k <= 0) abort();
+    for (long pc = 0; pc < k; pc += KC) {
+        const long kc = k - pc < KC ? k - pc : KC;
+        for (long ic = 0; ic < m; ic += s->mc) {
+            const long mc = m - ic < s->mc ? m - ic : s->mc;
+            macro_kernel(s, mc, panels * s->nr, kc, packed_a + pc * mpad + ic * kc, kc * s->mr,
+                         packed_b + pc * s->nr, k * s->nr, pc > 0, c + ic * ldc, ldc);
         }
     }
 }

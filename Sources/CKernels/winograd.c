@@ -127,36 +127,6 @@ size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, l
     return (size_t)layout_of(m, in_channels, out_channels, tiles).total + 16;
 }
 
-/// C (cout x panels*nr, row stride ldc) = packed A (cout x cin) · packed B ([panel][cin][nr]).
-static void products(const struct fcn_kernel_shape *s, long cout, long cin, long panels, const float *pa,
-                     const float *pb, float *c, long ldc) {
-    const int mr = s->mr, nr = s->nr;
-    const long kc_block = fcn_gemm_depth_block(), mpad = round_up(cout, mr);
-    _Alignas(64) float edge[8 * 32];
-    for (long pc = 0; pc < cin; pc += kc_block) {
-        const long kc = cin - pc < kc_block ? cin - pc : kc_block;
-        const int acc = pc > 0;
-        for (long ic = 0; ic < cout; ic += s->mc) {
-            const long mc = cout - ic < s->mc ? cout - ic : s->mc;
-            const float *ablock = pa + pc * mpad + ic * kc;
-            for (long j = 0; j < panels; ++j) {
-                const float *bpanel = pb + j * cin * nr + pc * nr;
-                for (long ir = 0; ir < mc; ir += mr) {
-                    float *ct = c + (ic + ir) * ldc + j * nr;
-                    const long rows = mc - ir < mr ? mc - ir : mr;
-                    if (rows == mr) {
-                        s->run(kc, ablock + ir * kc, bpanel, ct, ldc, acc);
-                    } else {
-                        s->run(kc, ablock + ir * kc, bpanel, edge, nr, 0);
-                        for (long r = 0; r < rows; ++r)
-                            for (long x = 0; x < nr; ++x) ct[r * ldc + x] = (acc ? ct[r * ldc + x] : 0.0f) + edge[r * nr + x];
-                    }
-                }
-            }
-        }
-    }
-}
-
 void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch) {
@@ -175,8 +145,8 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
     default: inputs_portable(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
     }
     for (int xi = 0; xi < alpha * alpha; ++xi)
-        products(s, out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
-                 v + xi * l.tp * in_channels, mm + xi * out_channels * l.ldm, l.ldm);
+        fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
+                            v + xi * l.tp * in_channels, mm + xi * out_channels * l.ldm, l.ldm);
     switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
     case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;

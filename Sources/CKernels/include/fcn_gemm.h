@@ -52,6 +52,12 @@ void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float
 /// blocks (threads) and depth tiles (im2col by input channels).
 void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
                            long n, const float *b, long ldb, int accumulate, float *c, long ldc);
+/// Both operands packed beforehand: C (m x panels·nr, row stride ldc) = A (m x k, packed by
+/// fcn_gemm_pack_a) · B, whose columns are `panels` panels of the micro-kernel's width nr, each
+/// k x nr and k-major ([panel][k][nr], zero columns past the matrix), as the Winograd input
+/// transforms store them. Every column of C a panel covers is written.
+void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, const float *packed_b,
+                         float *c, long ldc);
 /// fcn_sgemm on a given micro-kernel (which the CPU must support), packed or not: for tests.
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int accumulate, float *c, long ldc);

@@ -3,7 +3,7 @@
 //
 // Weights are transformed once (WinogradWeights, when the executable is built): U[ξ] is a
 // C_out x C_in matrix for each of the alpha² positions ξ, packed for fcngc's GEMM. A run then
-// goes over the output tiles (m x m each, row-major over images, tile rows and tile columns) in
+// goes over the output tiles (m x m each, row-major over images, sub-grids (dilation), tile rows and tile columns) in
 // chunks of T tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
 //      16 tiles per vector, written straight into the GEMM's packed panels;
