@@ -1,8 +1,11 @@
-// The GEMM driver (GotoBLAS/BLIS loop order): for each block of NC columns and KC depth, B is
-// packed into kc x nr panels (kept in L1 one at a time); for each block of mc rows, A is packed
-// into kc x mr panels (kept in L2), unless the caller packed it beforehand; then every
-// mr x nr micro-tile of C is computed by the micro-kernel. Tiles past the matrix's edge are
-// computed into a small buffer and only their valid part is written.
+// The GEMM drivers. A not packed (fcn_sgemm): GotoBLAS/BLIS loop order, for each block of NC
+// columns and KC depth, B is packed into kc x nr panels (kept in L1 one at a time); for each
+// block of mc rows, A is packed into kc x mr panels (kept in L2); then every mr x nr micro-tile
+// of C is computed by the micro-kernel. A packed beforehand (convolution weights): B is packed
+// over its whole depth for a block of columns that fits in L2, and each mc block of C takes all
+// its depth blocks while it is in cache, so C is written once (with the bias/ReLU epilogue)
+// instead of read and written once per depth block. Tiles past the matrix's edge are computed
+// into a small buffer and only their valid part is written.
 
 #include "fcn_gemm.h"
 #include "gemm_internal.h"
@@ -165,11 +168,22 @@ struct packed_view {
     long mpad, k_total, row0, k0;
 };
 
+/// Bias (per row of C, or NULL) and ReLU applied by the micro-kernels' store: only on a tile's
+/// last depth block.
+struct epilogue {
+    const float *bias;
+    int relu;
+};
+
+static const struct epilogue no_epilogue = {NULL, 0};
+
 /// Every micro-tile of an mc x nc block of C from a packed A block (mr-row panels, a_stride
-/// floats apart) and packed B panels (nr columns, b_stride floats apart), depth kc. Tiles past
-/// the block's edge are computed into a small buffer and only their valid part is written.
+/// floats apart) and packed B panels (nr columns, b_stride floats apart), depth kc, then the
+/// epilogue `ep` (its bias at the block's first row). Tiles past the block's edge are computed
+/// into a small buffer and only their valid part is written.
 static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, long kc, const float *ablock,
-                         long a_stride, const float *bpanels, long b_stride, int acc, float *c, long ldc) {
+                         long a_stride, const float *bpanels, long b_stride, int acc, struct epilogue ep,
+                         float *c, long ldc) {
     const int mr = s->mr, nr = s->nr;
     _Alignas(64) float edge[8 * 32];
     for (long jr = 0; jr < nc; jr += nr) {
@@ -179,48 +193,95 @@ static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, lon
             long mv = mc - ir < mr ? mc - ir : mr;
             float *ct = c + ir * ldc + jr;
             const float *apanel = ablock + ir / mr * a_stride;
+            const float *bias = ep.bias ? ep.bias + ir : NULL;
             if (mv == mr && nv == nr) {
-                s->run(kc, apanel, bpanel, ct, ldc, acc);
+                s->run(kc, apanel, bpanel, ct, ldc, acc, bias, ep.relu);
             } else {
-                s->run(kc, apanel, bpanel, edge, nr, 0);
+                s->run(kc, apanel, bpanel, edge, nr, 0, NULL, 0);
                 for (long r = 0; r < mv; ++r)
-                    for (long j = 0; j < nv; ++j)
-                        ct[r * ldc + j] = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
+                    for (long j = 0; j < nv; ++j) {
+                        float v = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
+                        if (bias) v += bias[r];
+                        ct[r * ldc + j] = ep.relu && v < 0.0f ? 0.0f : v;
+                    }
             }
         }
     }
 }
 
+static void zero_or_epilogue(long m, long n, int accumulate, struct epilogue ep, float *c, long ldc) {
+    for (long i = 0; i < m; ++i)
+        for (long j = 0; j < n; ++j) {
+            float v = (accumulate ? c[i * ldc + j] : 0.0f) + (ep.bias ? ep.bias[i] : 0.0f);
+            c[i * ldc + j] = ep.relu && v < 0.0f ? 0.0f : v;
+        }
+}
+
+/// A not packed beforehand: for each NC x KC block of B (packed), each mc block of A is packed
+/// and multiplied (GotoBLAS order).
 static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda,
-                 const struct packed_view *pv, const float *b, long ldb, int accumulate, float *c, long ldc) {
+                 const float *b, long ldb, int accumulate, struct epilogue ep, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (!accumulate)
-            for (long i = 0; i < m; ++i) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+        zero_or_epilogue(m, n, accumulate, ep, c, ldc);
         return;
     }
     const int mr = s->mr, nr = s->nr;
     float *bp = thread_buffer(&b_buf, &b_cap, (size_t)KC * NC);
-    float *ap = pv ? NULL : thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
+    float *ap = thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0, kc; pc < k; pc += kc) {
-            // Depth block: KC, or up to the packed operand's next block boundary.
-            long gk = pv ? pv->k0 + pc : pc, block0 = gk / KC * KC;
-            kc = k - pc < block0 + KC - gk ? k - pc : block0 + KC - gk;
-            long kcb = pv ? (pv->k_total - block0 < KC ? pv->k_total - block0 : KC) : kc;
-            int acc = accumulate || pc > 0;
+            kc = k - pc < KC ? k - pc : KC;
+            int acc = accumulate || pc > 0, last = pc + kc == k;
             pack_b_block(kc, nc, b + pc * ldb + jc, ldb, nr, bp);
             for (long ic = 0; ic < m; ic += s->mc) {
                 long mc = m - ic < s->mc ? m - ic : s->mc;
-                const float *ablock;
-                if (pv) {
-                    ablock = pv->base + block0 * pv->mpad + (pv->row0 + ic) * kcb + (gk - block0) * mr;
-                } else {
-                    pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
-                    ablock = ap;
-                }
-                macro_kernel(s, mc, nc, kc, ablock, kcb * mr, bp, kc * nr, acc, c + ic * ldc + jc, ldc);
+                pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
+                struct epilogue tile_ep = {ep.bias ? ep.bias + ic : NULL, ep.relu};
+                macro_kernel(s, mc, nc, kc, ap, kc * mr, bp, kc * nr, acc, last ? tile_ep : no_epilogue,
+                             c + ic * ldc + jc, ldc);
+            }
+        }
+    }
+}
+
+/// Floats of B packed at once by gemm_packed (all its depth, for a block of columns): about 1 MiB,
+/// half of this machine's L2, so the block stays there while every row block of A passes over it.
+enum { B_BLOCK_FLOATS = 256 * 1024 };
+
+/// A packed beforehand: for each block of columns, B is packed over its whole depth ([panel][k][nr]),
+/// then for each mc block of rows all depth blocks run in turn while that mc x nc block of C stays
+/// in cache, and the epilogue follows the last one in the micro-kernels' store. C is written to
+/// memory once instead of once per depth block.
+static void gemm_packed(const struct fcn_kernel_shape *s, long m, long n, long k, const struct packed_view *pv,
+                        const float *b, long ldb, int accumulate, struct epilogue ep, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        zero_or_epilogue(m, n, accumulate, ep, c, ldc);
+        return;
+    }
+    const int mr = s->mr, nr = s->nr;
+    // Columns per block: as many as fit the budget over depth k, evened out over the blocks.
+    long ncmax = B_BLOCK_FLOATS / k / nr * nr;
+    if (ncmax < nr) ncmax = nr;
+    long blocks = (n + ncmax - 1) / ncmax;
+    long ncb = round_up((n + blocks - 1) / blocks, nr);
+    float *bp = thread_buffer(&b_buf, &b_cap, (size_t)(k * ncb));
+    for (long jc = 0; jc < n; jc += ncb) {
+        long nc = n - jc < ncb ? n - jc : ncb;
+        pack_b_block(k, nc, b + jc, ldb, nr, bp);
+        for (long ic = 0; ic < m; ic += s->mc) {
+            long mc = m - ic < s->mc ? m - ic : s->mc;
+            struct epilogue tile_ep = {ep.bias ? ep.bias + ic : NULL, ep.relu};
+            for (long pc = 0, kc; pc < k; pc += kc) {
+                // Depth block: up to the packed operand's next block boundary.
+                long gk = pv->k0 + pc, block0 = gk / KC * KC;
+                kc = k - pc < block0 + KC - gk ? k - pc : block0 + KC - gk;
+                long kcb = pv->k_total - block0 < KC ? pv->k_total - block0 : KC;
+                const float *ablock = pv->base + block0 * pv->mpad + (pv->row0 + ic) * kcb + (gk - block0) * mr;
+                macro_kernel(s, mc, nc, kc, ablock, kcb * mr, bp + pc * nr, k * nr, accumulate || pc > 0,
+                             pc + kc == k ? tile_ep : no_epilogue, c + ic * ldc + jc, ldc);
             }
         }
     }
@@ -236,44 +297,55 @@ void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, con
         for (long ic = 0; ic < m; ic += s->mc) {
             const long mc = m - ic < s->mc ? m - ic : s->mc;
             macro_kernel(s, mc, panels * s->nr, kc, packed_a + pc * mpad + ic * kc, kc * s->mr,
-                         packed_b + pc * s->nr, k * s->nr, pc > 0, c + ic * ldc, ldc);
+                         packed_b + pc * s->nr, k * s->nr, pc > 0, no_epilogue, c + ic * ldc, ldc);
         }
     }
 }
 
 void fcn_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                int accumulate, float *c, long ldc) {
-    gemm(&shapes[fcn_gemm_isa()], m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+    gemm(&shapes[fcn_gemm_isa()], m, n, k, a, lda, b, ldb, accumulate, no_epilogue, c, ldc);
 }
 
 void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float *b, long ldb,
                       int accumulate, float *c, long ldc) {
-    const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
-    struct packed_view pv = {packed_a, round_up(m, s->mr), k, 0, 0};
-    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
+    fcn_sgemm_packed_part_epilogue(m, k, packed_a, 0, m, 0, k, n, b, ldb, accumulate, c, ldc, NULL, 0);
 }
 
 void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
                            long n, const float *b, long ldb, int accumulate, float *c, long ldc) {
+    fcn_sgemm_packed_part_epilogue(m_total, k_total, packed_a, row0, m, k0, k, n, b, ldb, accumulate, c, ldc, NULL, 0);
+}
+
+void fcn_sgemm_packed_part_epilogue(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
+                                    long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
+                                    const float *bias, int relu) {
     const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
     if (row0 % s->mr != 0 || row0 < 0 || m < 0 || row0 + m > m_total || k0 < 0 || k < 0 || k0 + k > k_total) abort();
     struct packed_view pv = {packed_a, round_up(m_total, s->mr), k_total, row0, k0};
-    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
+    struct epilogue ep = {bias, relu != 0};
+    gemm_packed(s, m, n, k, &pv, b, ldb, accumulate, ep, c, ldc);
 }
 
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int accumulate, float *c, long ldc) {
+    fcn_sgemm_on_epilogue(isa, pack_a_first, m, n, k, a, lda, b, ldb, accumulate, c, ldc, NULL, 0);
+}
+
+void fcn_sgemm_on_epilogue(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                           const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias, int relu) {
     if (!fcn_gemm_isa_supported(isa)) abort();
     const struct fcn_kernel_shape *s = &shapes[isa];
+    struct epilogue ep = {bias, relu != 0};
     if (!pack_a_first) {
-        gemm(s, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc);
+        gemm(s, m, n, k, a, lda, b, ldb, accumulate, ep, c, ldc);
         return;
     }
     float *packed = aligned_alloc(64, (size_t)round_up((long)(sizeof(float) * (size_t)(round_up(m, s->mr) * k)), 64) + 64);
     if (!packed) abort();
     pack_a(s, m, k, a, lda, packed);
     struct packed_view pv = {packed, round_up(m, s->mr), k, 0, 0};
-    gemm(s, m, n, k, NULL, 0, &pv, b, ldb, accumulate, c, ldc);
+    gemm_packed(s, m, n, k, &pv, b, ldb, accumulate, ep, c, ldc);
     free(packed);
 }
 

@@ -3,8 +3,10 @@
 #define FCN_GEMM_INTERNAL_H
 
 /// C (mr x nr, row stride ldc) = A panel (kc x mr, k-major) * B panel (kc x nr, k-major),
-/// plus C when acc != 0. Panels are whole: the driver pads them with zeros.
-typedef void (*fcn_ukernel)(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+/// plus C when acc != 0, plus bias[r] on row r when bias is not NULL, then max(0, .) when
+/// relu != 0. Panels are whole: the driver pads them with zeros.
+typedef void (*fcn_ukernel)(long kc, const float *a, const float *b, float *c, long ldc, int acc,
+                            const float *bias, int relu);
 
 struct fcn_kernel_shape {
     int mr, nr;        // micro-tile rows (broadcast from A) and columns (vectors of B)
@@ -12,9 +14,12 @@ struct fcn_kernel_shape {
     fcn_ukernel run;
 };
 
-void fcn_ukernel_avx512_8x32(long kc, const float *a, const float *b, float *c, long ldc, int acc);
-void fcn_ukernel_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc, int acc);
-void fcn_ukernel_portable_4x8(long kc, const float *a, const float *b, float *c, long ldc, int acc);
+void fcn_ukernel_avx512_8x32(long kc, const float *a, const float *b, float *c, long ldc, int acc,
+                             const float *bias, int relu);
+void fcn_ukernel_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc, int acc,
+                           const float *bias, int relu);
+void fcn_ukernel_portable_4x8(long kc, const float *a, const float *b, float *c, long ldc, int acc,
+                              const float *bias, int relu);
 
 /// The shape and micro-kernel of an ISA (enum fcn_gemm_isa), and the depth block KC that
 /// packed left operands are laid out in (fcn_gemm_packed_a_index): for drivers outside gemm.c.

@@ -2,7 +2,9 @@
 // the same conv on plain weights and the naive definition: im2col with depths past the GEMM's
 // depth block (256), output channels not multiples of the micro-kernel's height, 1x1 convs,
 // groups, row splits over 2 threads, and scratch so small that tiles split the input channels
-// (the packed operand is then used by depth ranges that do not start at a block boundary).
+// (the packed operand is then used by depth ranges that do not start at a block boundary). With
+// packed weights the GEMM adds bias and ReLU as it stores C: checked on every micro-kernel, in
+// each of conv2d's paths (1x1 on whole planes and on row windows, bands per worker, shared tiles).
 
 import XCTest
 import FCNRuntime
@@ -29,7 +31,7 @@ final class KernelTestsConvPacked: XCTestCase {
     }
 
     func runPacked(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams,
-                   scratchCount: Int, threads: Int) -> NaiveTensor {
+                   scratchCount: Int, threads: Int, relu: Bool = true) -> NaiveTensor {
         let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
         let packed = weights.withUnsafeBufferPointer { w in
             PackedConvWeights(weights: w.baseAddress!, outChannels: p.outChannels, groups: p.groups,
@@ -40,7 +42,7 @@ final class KernelTestsConvPacked: XCTestCase {
                 withScratch(scratchCount) { scratch, cap in
                     bias.withUnsafeBufferPointer { b in
                         Kernels.conv2d(input: win, batch: input.buffer.n, packedWeights: packed, bias: b.baseAddress!,
-                                       params: p, relu: true, output: out, scratch: scratch, scratchCapacity: cap,
+                                       params: p, relu: relu, output: out, scratch: scratch, scratchCapacity: cap,
                                        threads: threads)
                     }
                 }
@@ -89,5 +91,41 @@ final class KernelTestsConvPacked: XCTestCase {
         let unit = PackedGemmOperand.rowUnit
         XCTAssertEqual(packed.bytes, (21 + unit - 1) / unit * unit * 4096 * 4)
         XCTAssertEqual(packed.kernel, GemmKernel.current)
+    }
+
+    func testBiasAndReLUInTheGemmStoreOnEveryKernel() {
+        var rng = SplitMix64(seed: 0xE91_106)
+        let cases: [(ConvParams, h: Int, w: Int)] = [
+            (ConvParams(inChannels: 70, outChannels: 37, kernel: 1), 9, 11),           // 1x1, edge tiles
+            (ConvParams(inChannels: 300, outChannels: 45, kernel: 1, groups: 3), 6, 7), // 1x1, groups
+            (ConvParams(inChannels: 30, outChannels: 19, kernel: 3, pad: 1), 9, 7),     // im2col, depth 270
+            (ConvParams(inChannels: 40, outChannels: 150, kernel: 3, pad: 1), 2, 3),    // tall weights: shared tiles
+        ]
+        for kernel in GemmKernel.allCases where kernel.isSupported {
+            kernel.whileCurrent {
+                for (i, (p, h, w)) in cases.enumerated() {
+                    let input = WindowedCase.random(batch: 1, channels: p.inChannels, height: h, width: w, rng: &rng)
+                    let weights = randomArray(p.weightCount, rng: &rng)
+                    let bias = randomArray(p.outChannels, rng: &rng)
+                    let preferred = Kernels.conv2dScratchCount(params: p, inputHeight: h, inputWidth: w)
+                    let (_, ow) = p.convOutputSize(height: h, width: w)
+                    for relu in [true, false] {
+                        let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: relu)
+                        for threads in [1, 2] {
+                            let what = "\(kernel.name) case \(i) \(p) relu \(relu) threads \(threads) \(input.description)"
+                            let got = runPacked(input, weights: weights, bias: bias, params: p, scratchCount: preferred,
+                                                threads: threads, relu: relu)
+                            assertClose(got, want, what)
+                            if !p.isPointwise {
+                                // One input channel per tile: bias and ReLU only after the last.
+                                let tiny = runPacked(input, weights: weights, bias: bias, params: p,
+                                                     scratchCount: p.kernelH * p.kernelW * ow, threads: threads, relu: relu)
+                                assertClose(tiny, want, what + ", tiny scratch")
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

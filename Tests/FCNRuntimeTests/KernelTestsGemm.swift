@@ -1,7 +1,8 @@
 // fcngc's own GEMM (CKernels, Gemm.swift) against a naive Double product, on every micro-kernel
 // this CPU supports: odd shapes around the micro-tile sizes (8x32, 6x16, 4x8) and the blocking
-// (KC 256, MC 128/144, NC 2048), row strides wider than the matrices, overwrite and accumulate,
-// A packed on the fly and packed beforehand (as the Winograd weights are).
+// (KC 256, MC 128/144, NC 2048; with A packed beforehand, column blocks of about 1 MiB of B over
+// its whole depth), row strides wider than the matrices, overwrite and accumulate, A packed on the
+// fly and packed beforehand (as the Winograd and conv weights are), and the bias/ReLU epilogue.
 
 import XCTest
 import FCNRuntime
@@ -9,17 +10,23 @@ import FCNTestSupport
 
 final class KernelTestsGemm: XCTestCase {
     /// C = A·B (+ C) on `kernel`, compared with the naive product; returns max |error| / max scale.
+    /// With `bias` and `relu`, C = max(0, A·B (+ C) + bias per row) (the epilogue).
     func check(_ kernel: GemmKernel, m: Int, n: Int, k: Int, accumulate: Bool, packingA: Bool,
+               bias withBias: Bool = false, relu: Bool = false,
                rng: inout SplitMix64, file: StaticString = #filePath, line: UInt = #line) {
         let lda = k + rng.nextInt(in: 0...3), ldb = n + rng.nextInt(in: 0...3), ldc = n + rng.nextInt(in: 0...5)
         let a = randomArray(max(1, m * lda), rng: &rng), b = randomArray(max(1, k * ldb), rng: &rng)
         let c0 = randomArray(max(1, m * ldc), rng: &rng)
+        let bias = randomArray(max(1, m), rng: &rng)
         var c = c0
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    kernel.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                    accumulate: accumulate, c: pc.baseAddress!, ldc: ldc, packingA: packingA)
+                bias.withUnsafeBufferPointer { pbias in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        kernel.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                        accumulate: accumulate, c: pc.baseAddress!, ldc: ldc, packingA: packingA,
+                                        bias: withBias ? pbias.baseAddress! : nil, relu: relu)
+                    }
                 }
             }
         }
@@ -31,6 +38,8 @@ final class KernelTestsGemm: XCTestCase {
                     s += Double(a[i * lda + p]) * Double(b[p * ldb + j])
                     mag += abs(Double(a[i * lda + p]) * Double(b[p * ldb + j]))
                 }
+                if withBias { s += Double(bias[i]); mag += abs(Double(bias[i])) }
+                if relu { s = max(s, 0) }
                 worst = max(worst, abs(Double(c[i * ldc + j]) - s))
                 scale = max(scale, mag)
             }
@@ -40,7 +49,7 @@ final class KernelTestsGemm: XCTestCase {
             }
         }
         XCTAssertLessThanOrEqual(worst / scale, 1e-6,
-                                 "\(kernel.name) m \(m) n \(n) k \(k) accumulate \(accumulate) packed \(packingA)",
+                                 "\(kernel.name) m \(m) n \(n) k \(k) accumulate \(accumulate) packed \(packingA) bias \(withBias) relu \(relu)",
                                  file: file, line: line)
     }
 
@@ -80,6 +89,37 @@ final class KernelTestsGemm: XCTestCase {
         for kernel in kernels {
             check(kernel, m: 3, n: 5, k: 0, accumulate: false, packingA: false, rng: &rng)
             check(kernel, m: 3, n: 5, k: 0, accumulate: true, packingA: true, rng: &rng)
+        }
+    }
+
+    func testBiasAndReLUEpilogueOnEveryKernel() {
+        // Edge tiles (rows and columns not multiples of the micro-tile), several depth blocks
+        // (the epilogue only after the last), accumulate, and bias or ReLU alone.
+        var rng = SplitMix64(seed: 34)
+        let sizes = [1, 5, 8, 9, 17, 33, 47]
+        for kernel in kernels {
+            for packed in [false, true] {
+                for (withBias, relu) in [(true, true), (true, false), (false, true)] {
+                    for _ in 0..<6 {
+                        let m = sizes[rng.nextInt(in: 0...(sizes.count - 1))], n = sizes[rng.nextInt(in: 0...(sizes.count - 1))]
+                        check(kernel, m: m, n: n, k: rng.nextInt(in: 1...40), accumulate: rng.nextBool(), packingA: packed,
+                              bias: withBias, relu: relu, rng: &rng)
+                    }
+                    check(kernel, m: 150, n: 70, k: 600, accumulate: true, packingA: packed, bias: withBias, relu: relu, rng: &rng)
+                    check(kernel, m: 130, n: 75, k: 0, accumulate: true, packingA: packed, bias: withBias, relu: relu, rng: &rng)
+                }
+            }
+        }
+    }
+
+    func testPackedOperandColumnBlocks() {
+        // With A packed beforehand, B is packed over its whole depth in column blocks of about
+        // 1 MiB: several blocks (k 513: 480 columns each, evened out), and depths so large that a
+        // block is one micro-panel wide.
+        var rng = SplitMix64(seed: 35)
+        for kernel in kernels {
+            check(kernel, m: 150, n: 1000, k: 513, accumulate: true, packingA: true, bias: true, relu: true, rng: &rng)
+            check(kernel, m: 9, n: 70, k: 9000, accumulate: false, packingA: true, bias: true, relu: false, rng: &rng)
         }
     }
 }

@@ -1,5 +1,5 @@
 // Element-wise and channel kernels against the naive reference: ReLU and scale (in place and
-// not), sum of windows with coefficients and ReLU, crop copy (spatial and channel windows), LRN,
+// not), sum of windows with coefficients and ReLU (and the two-plane fast path, in place), crop copy (spatial and channel windows), LRN,
 // softmax and argmax (Int32 and UInt8). Also the Tensor storage type.
 
 import XCTest
@@ -50,6 +50,30 @@ final class KernelTestsMisc: XCTestCase {
             }
             let want = Naive.sum(inputs.map(\.dense), coefficients: coeffs, relu: relu)
             assertClose(got, want, "trial \(trial) \(inputs.map(\.description))")
+        }
+    }
+
+    func testSumOfTwoWholePlanesInPlace() {
+        // The residual add's fast path (two inputs whose planes are contiguous, no coefficients),
+        // writing over its first input as the plan's in-place sums do, and over a window whose
+        // rows are whole (same width as its buffer) but which starts below the buffer's top.
+        var rng = SplitMix64(seed: 0x5B)
+        for (n, c, h, w) in [(1, 3, 5, 7), (2, 2, 9, 33), (1, 1, 1, 1)] {
+            for relu in [false, true] {
+                let a = NaiveTensor.random(shape: [n, c, h, w], using: &rng)
+                let tall = NaiveTensor.random(shape: [n, c, h + 2, w], using: &rng)
+                let b = WindowedCase(buffer: tall, y0: 2, x0: 0, height: h, width: w)
+                let want = Naive.sum([a, b.dense], coefficients: nil, relu: relu)
+                var got = a
+                got.values.withUnsafeMutableBufferPointer { out in
+                    let first = InputWindow(base: UnsafePointer(out.baseAddress!), bufferChannels: c, bufferHeight: h,
+                                            bufferWidth: w, y0: 0, x0: 0, height: h, width: w)
+                    b.withWindow { second in
+                        Kernels.sum(inputs: [first, second], batch: n, relu: relu, output: out.baseAddress!, threads: 2)
+                    }
+                }
+                assertClose(got, want, "\(n)x\(c)x\(h)x\(w) relu \(relu)")
+            }
         }
     }
 

@@ -52,6 +52,13 @@ void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float
 /// blocks (threads) and depth tiles (im2col by input channels).
 void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
                            long n, const float *b, long ldb, int accumulate, float *c, long ldc);
+/// fcn_sgemm_packed_part with an epilogue: then bias[i] (bias may be NULL; it points at the
+/// bias of row row0) is added to row i of C and, if relu != 0, max(0, .) taken, as each tile of C
+/// is stored after its last depth block (no separate pass over C). The sums are the same as
+/// fcn_sgemm_packed_part's followed by the bias and ReLU.
+void fcn_sgemm_packed_part_epilogue(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
+                                    long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
+                                    const float *bias, int relu);
 /// Both operands packed beforehand: C (m x panels·nr, row stride ldc) = A (m x k, packed by
 /// fcn_gemm_pack_a) · B, whose columns are `panels` panels of the micro-kernel's width nr, each
 /// k x nr and k-major ([panel][k][nr], zero columns past the matrix), as the Winograd input
@@ -61,6 +68,10 @@ void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, con
 /// fcn_sgemm on a given micro-kernel (which the CPU must support), packed or not: for tests.
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int accumulate, float *c, long ldc);
+/// fcn_sgemm_on with the epilogue of fcn_sgemm_packed_part_epilogue (bias per row of C or NULL,
+/// then ReLU if relu != 0): for tests.
+void fcn_sgemm_on_epilogue(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                           const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias, int relu);
 
 #ifdef __cplusplus
 }

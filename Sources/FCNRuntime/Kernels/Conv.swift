@@ -1,4 +1,6 @@
-// Convolution (Caffe semantics): groups, stride, pad, dilation, optional bias and fused ReLU.
+// Convolution (Caffe semantics): groups, stride, pad, dilation, optional bias and fused ReLU
+// (with packed weights, bias and ReLU are applied by the GEMM as it stores each tile of C after
+// its last depth block, not in a pass of their own over the output).
 // Computed as GEMM (OpenBLAS) per group over a tiled im2col buffer: output rows (and, for huge
 // kernels such as fc6, input channels, accumulated with beta = 1) are processed in tiles so the
 // caller-provided scratch stays within a byte budget. 1x1 stride-1 pad-0 convs multiply the
@@ -90,10 +92,9 @@ extension Kernels {
                             for y in rows {
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG, depth: 0..<cinG,
                                                  n: ow, b: bBox.value + y * input.rowStride, ldb: input.planeStride,
-                                                 accumulate: false, c: cBox.value + y * ow, ldc: ohw)
+                                                 accumulate: false, c: cBox.value + y * ow, ldc: ohw,
+                                                 bias: biasBox.value, relu: relu)
                             }
-                            biasRelu(cBox.value + rows.lowerBound * ow, planes: coutG, planeStride: ohw,
-                                     length: rows.count * ow, bias: biasBox.value, relu: relu, threads: 1)
                         }
                     }
                 }
@@ -133,13 +134,13 @@ extension Kernels {
                                 im2col(input, n: n, c0: g * cinG + ch, channels: tc, params: p, rowStart: r0,
                                        rows: tr, outWidth: ow, col: myCol, threads: 1)
                                 let k0 = ch * p.kernelH * p.kernelW
+                                let last = ch + tc == cinG
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG,
                                                  depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: myCol, ldb: tr * ow,
-                                                 accumulate: ch != 0, c: c, ldc: ohw)
+                                                 accumulate: ch != 0, c: c, ldc: ohw,
+                                                 bias: last ? biasBox.value : nil, relu: last && relu)
                                 ch += tc
                             }
-                            biasRelu(c, planes: coutG, planeStride: ohw, length: tr * ow, bias: biasBox.value,
-                                     relu: relu, threads: 1)
                             r0 += tr
                         }
                     }
@@ -178,7 +179,7 @@ extension Kernels {
     }
 
     /// C (m x n, row-major) = W_group[0..<m][depth] * B (+ C if `accumulate`), then bias/ReLU
-    /// per row of C, split over `threads` workers, each running the single-threaded GEMM on its
+    /// per row of C (in the GEMM's store for packed weights), split over `threads` workers, each running the single-threaded GEMM on its
     /// block of rows (when m >= n) or of columns. Blocks are multiples of 16 (of the packed
     /// operand's row unit for rows) so each worker keeps whole GEMM micro-tiles.
     static func parallelGemm(_ a: ConvWeights, group: Int, rowsPerGroup m: Int, kSize: Int, depth: Range<Int>, n: Int,
@@ -197,9 +198,8 @@ extension Kernels {
             let rows = splitRows ? lo..<hi : 0..<m, cols = splitRows ? 0..<n : lo..<hi
             let cBlock = cBox.value + rows.lowerBound * ldc + cols.lowerBound
             a.multiply(group: group, rowsPerGroup: m, kSize: kSize, rows: rows, depth: depth, n: cols.count,
-                       b: bBox.value + cols.lowerBound, ldb: ldb, accumulate: accumulate, c: cBlock, ldc: ldc)
-            biasRelu(cBlock, planes: rows.count, planeStride: ldc, length: cols.count,
-                     bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu, threads: 1)
+                       b: bBox.value + cols.lowerBound, ldb: ldb, accumulate: accumulate, c: cBlock, ldc: ldc,
+                       bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu)
         }
         if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks) { w in WorkerTrace.span { body(w) } } }
     }

@@ -44,8 +44,22 @@ extension Kernels {
         precondition(inputs.allSatisfy { $0.channels == c && $0.height == h && $0.width == w },
                      "sum inputs differ in shape")
         precondition(coefficients == nil || coefficients!.count == inputs.count, "one coefficient per input")
-        let coeffs = coefficients ?? [Float](repeating: 1, count: inputs.count)
         let outBox = SendableBox(output)
+        if inputs.count == 2 && coefficients == nil && inputs[0].planesContiguous && inputs[1].planesContiguous {
+            // A residual block's add (+ ReLU): one pass over each whole plane, no per-row loop.
+            let first = inputs[0], second = inputs[1], count = h * w
+            parallelFor(batch * c, threads: threads) { item in
+                let a = first.plane(item / c, item % c), b = second.plane(item / c, item % c)
+                let dst = outBox.value + item * count
+                if relu {
+                    for x in 0..<count { dst[x] = max(a[x] + b[x], 0) }
+                } else {
+                    for x in 0..<count { dst[x] = a[x] + b[x] }
+                }
+            }
+            return
+        }
+        let coeffs = coefficients ?? [Float](repeating: 1, count: inputs.count)
         parallelFor(batch * c, threads: threads) { item in
             let n = item / c, ch = item % c
             let dst = outBox.value + item * h * w

@@ -34,11 +34,14 @@ public enum GemmKernel: Int32, Sendable, CaseIterable {
     }
 
     /// C (m x n) = A (m x k) · B (k x n) (+ C if `accumulate`) on this micro-kernel (which the
-    /// CPU must support), A packed first if `packingA`: for tests of every kernel on one CPU.
+    /// CPU must support), A packed first if `packingA`, then `bias` (m values) added per row and
+    /// ReLU if `relu` in the GEMM's store: for tests of every kernel on one CPU.
     public func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                         accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, packingA: Bool) {
+                         accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, packingA: Bool,
+                         bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
         precondition(isSupported, "the CPU cannot run the \(name) GEMM kernel")
-        fcn_sgemm_on(rawValue, packingA ? 1 : 0, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
+        fcn_sgemm_on_epilogue(rawValue, packingA ? 1 : 0, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc,
+                              bias, relu ? 1 : 0)
     }
 }
 
