@@ -146,7 +146,7 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
     }
     for (int xi = 0; xi < alpha * alpha; ++xi)
         fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
-                            v + xi * l.tp * in_channels, mm + xi * out_channels * l.ldm, l.ldm);
+                            v + xi * l.tp * in_channels, in_channels * s->nr, 0, mm + xi * out_channels * l.ldm, l.ldm);
     switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
     case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
