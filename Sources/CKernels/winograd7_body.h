@@ -56,15 +56,19 @@ W7_TARGET static void W7FN(inputs7)(const struct fcn_winograd7_geometry *g, long
 /// U = G g G^T for output channels [co0, co0 + rows) and input channels [c0, c0 + depth), 16
 /// output channels per vector, each U[ξ] stored as the packed left operand of
 /// fcn_sgemm_prepacked (rows x depth in mr-row panels, `us` floats apart; depth is at most the
-/// GEMM's depth block). Panel rows past the block's channels get zeros.
+/// GEMM's depth block). Panel rows past the block's channels get zeros. With 8-row panels (the
+/// AVX-512 kernel) each half vector is one panel's column; other heights go through `staged`
+/// (one input channel's U for all 32 rows), copied out a panel column at a time.
 W7_TARGET static void W7FN(weights7)(const float *lanes, long cin, long co0, long rows, long c0, long depth,
                                      int mr, float *u, long us) {
-    const long mpad = round_up(rows, mr), groups = (rows + 15) / 16, filled = groups * 16;
-    for (long lg = 0; lg < groups; ++lg) {
-        const float *src = lanes + (co0 / 16 + lg) * cin * 49 * 16;
-        const long r0 = lg * 16;
-        for (long ci = c0; ci < c0 + depth; ++ci) {
-            const float *w = src + ci * 49 * 16;
+    const long mpad = round_up(rows, mr), groups = (rows + 15) / 16;
+    _Alignas(64) float staged[64][40];
+    if (mr != 8) memset(staged, 0, sizeof staged);
+    for (long ci = c0; ci < c0 + depth; ++ci) {
+        float *base = u + (ci - c0) * mr;
+        for (long lg = 0; lg < groups; ++lg) {
+            const float *w = lanes + ((co0 / 16 + lg) * cin + ci) * 49 * 16;
+            const long r0 = lg * 16;
             v16 t[8][7];                                            // G g: t[a][c]
             for (int c = 0; c < 7; ++c) {
                 v16 col[8];
@@ -72,25 +76,31 @@ W7_TARGET static void W7FN(weights7)(const float *lanes, long cin, long co0, lon
                    ld16(w + (28 + c) * 16), ld16(w + (35 + c) * 16), ld16(w + (42 + c) * 16), v16, col, 1);
                 for (int a = 0; a < 8; ++a) t[a][c] = col[a];
             }
-            const long kc = depth;
-            float *base = u + (ci - c0) * mr;
             for (int a = 0; a < 8; ++a) {
                 v16 ub[8];
                 g7(t[a][0], t[a][1], t[a][2], t[a][3], t[a][4], t[a][5], t[a][6], v16, ub, 1);
                 for (int b = 0; b < 8; ++b) {
-                    float *dst = base + (long)(a * 8 + b) * us;
                     if (mr == 8) {
-                        st8lo(dst + r0 / 8 * kc * 8, ub[b]);
-                        if (r0 + 8 < mpad) st8hi(dst + (r0 / 8 + 1) * kc * 8, ub[b]);
+                        float *dst = base + (long)(a * 8 + b) * us;
+                        st8lo(dst + r0 / 8 * depth * 8, ub[b]);
+                        if (r0 + 8 < mpad) st8hi(dst + (r0 / 8 + 1) * depth * 8, ub[b]);
                     } else {
-                        for (long l = 0; l < 16 && r0 + l < mpad; ++l)
-                            dst[(r0 + l) / mr * kc * mr + (r0 + l) % mr] = ub[b][l];
+                        st16(&staged[a * 8 + b][r0], ub[b]);
                     }
                 }
             }
-            if (lg == groups - 1)
-                for (long row = filled; row < mpad; ++row)
-                    for (int xi = 0; xi < 64; ++xi) base[xi * us + row / mr * kc * mr + row % mr] = 0.0f;
+        }
+        if (mr == 8) continue;   // stored above (8 divides 16: no panel row past the lane groups)
+        for (int xi = 0; xi < 64; ++xi) {
+            float *dst = base + xi * us;
+            const float *src = staged[xi];
+            for (long p = 0; p < mpad / mr; ++p) {
+                switch (mr) {
+                case 6: memcpy(dst + p * depth * 6, src + p * 6, 6 * sizeof(float)); break;
+                case 4: memcpy(dst + p * depth * 4, src + p * 4, 4 * sizeof(float)); break;
+                default: memcpy(dst + p * depth * mr, src + p * mr, (size_t)mr * sizeof(float)); break;
+                }
+            }
         }
     }
 }

@@ -82,6 +82,46 @@ final class InterpreterTests: XCTestCase {
         }
     }
 
+    /// 7x7 convs on Winograd F(2,7) (per-run weight transform, bias, ReLU, a folded batch norm)
+    /// inside a network, against the naive graph and the same plan on im2col GEMM, at sizes from
+    /// one partial tile up, batch 2. Measured against the largest magnitude of each step's output
+    /// (as `fcngc verify` measures scores): F(2,7)'s rounding, relative to single outputs, is
+    /// larger than the other kernels' where a sum of 40·49 terms cancels (up to 3e-4 seen here).
+    func testSevenBySevenWinogradNetworkMatchesNaiveGraph() throws {
+        for (size, batch) in [(Pair(30, 34), 1), (Pair(23, 27), 2), (Pair(12, 12), 1)] {
+            let c = try compile("seven.yaml", size)
+            let weights = DictionaryWeights.random(for: LowerToSteps.run(c), seed: UInt64(size.h))
+            var rng = SplitMix64(seed: UInt64(size.w))
+            let plan0 = PlanPipeline.run(c)
+            let input = NaiveTensor.random(shape: [batch] + plan0.inputs[0].shape, in: -1...1, using: &rng)
+            let reference = NaiveGraph.run(c.graph, inputs: [input]) { weights.tensors[$0]?.toArray() }
+            var worst: [ConvAlgorithmPass.Mode: Double] = [:]
+            for mode in [ConvAlgorithmPass.Mode.auto, .gemm] {
+                var plan = PlanPipeline.run(c, skipping: [ConvAlgorithmPass.name])
+                ConvAlgorithmPass.run(&plan, mode: mode)
+                let sevens = plan.steps.filter { $0.attributes.geometry?.kernel == [7, 7] }.map { $0.attributes.algorithm }
+                // At 12x12, fc6b's 4x4 output is too small for F(2,7) to pay: GEMM beside Winograd.
+                let small = size == Pair(12, 12)
+                XCTAssertEqual(sevens, mode == .auto ? [.winogradF2x7, small ? .im2colGemm : .winogradF2x7] : [.im2colGemm, .im2colGemm], "\(size)")
+                let exe = try Executable(plan: plan, weights: weights, batch: batch)
+                var compared = 0
+                exe.observer = { _, step, out in
+                    guard let id = step.sources.compactMap({ c.graph.id(named: $0.name) }).max() else { return }
+                    let want = reference[id].values, got = out.toArray()
+                    XCTAssertEqual(got.count, want.count, step.name)
+                    let scale = max(want.map { abs($0) }.max() ?? 0, 1e-30)
+                    let err = zip(got, want).map { Double(abs($0 - $1) / scale) }.max() ?? .infinity
+                    XCTAssertLessThan(err, 2e-5, "\(mode) at \(size) batch \(batch): step '\(step.name)'")
+                    worst[mode] = max(worst[mode] ?? 0, err)
+                    compared += 1
+                }
+                _ = try exe.run(input.toTensor())
+                XCTAssertEqual(compared, plan.steps.count)
+            }
+            XCTAssertGreaterThan(worst[.auto] ?? 0, 0, "the Winograd plan computed something different from GEMM's")
+        }
+    }
+
     func testResidualNetworkMatchesNaiveGraph() throws {
         for (size, batch) in [(Pair(19, 23), 1), (Pair(8, 5), 2), (Pair(1, 1), 1)] {
             try check("residual.yaml", size, batch: batch, seed: UInt64(size.h * 100 + size.w))
