@@ -131,6 +131,11 @@ extension Kernels {
         let total = batch * grid.tiles
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
+        if let parts = winogradSplitParts(u, tiles: total, threads: threads, scratchCapacity: scratchCapacity) {
+            winogradSplitChunks(geometry.value, tiles: total, weights: u, bias: bias, relu: relu, output: output,
+                                scratch: scratch, scratchCapacity: scratchCapacity, parts: parts)
+            return
+        }
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
         let slice = scratchCapacity / workers
         let scratchBox = SendableBox(scratch), outBox = SendableBox(output), biasBox = SendableBox(bias)
