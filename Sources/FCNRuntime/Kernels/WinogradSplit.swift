@@ -16,6 +16,13 @@ import Dispatch
 import Glibc
 #endif
 
+/// How a Winograd conv's threads share the work: `tiles`, each worker its own range of tiles
+/// (and chunks); `stages`, all workers on each chunk, stage by stage. `FCNGC_WINOGRAD_SPLIT=
+/// tiles|stages` forces one where the caller does not (for measuring).
+public enum WinogradSplit: String, Sendable, CaseIterable {
+    case tiles, stages
+}
+
 extension Kernels {
     /// Floats of scratch one chunk of `tiles` tiles shared by `parts` workers needs.
     public static func winogradSplitScratchFloats(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int,
@@ -23,28 +30,22 @@ extension Kernels {
         fcn_winograd_split_scratch_floats(Int32(tile.m), inChannels, outChannels, tiles, Int32(parts))
     }
 
-    /// How the tiles go to threads: by chunk (each worker its own range of tiles) or by stage
-    /// within shared chunks. `FCNGC_WINOGRAD_SPLIT=tiles|stages` forces one (for measuring).
-    enum WinogradSplit { case tiles, stages }
-
     static let winogradSplitOverride: WinogradSplit? = {
         guard let v = getenv("FCNGC_WINOGRAD_SPLIT") else { return nil }
-        switch String(cString: v) {
-        case "tiles": return .tiles
-        case "stages": return .stages
-        default: return nil
-        }
+        return WinogradSplit(rawValue: String(cString: v))
     }()
 
     /// Transformed weights above which workers share chunks (see the file header).
-    static let winogradSharedChunkWeightBytes = 16 << 20
+    public static let winogradSharedChunkWeightBytes = 16 << 20
 
-    /// The number of workers sharing each chunk, or nil when the tiles are split between workers.
-    static func winogradSplitParts(_ u: WinogradWeights, tiles: Int, threads: Int, scratchCapacity: Int) -> Int? {
+    /// The number of workers sharing each chunk, or nil when the tiles are split between workers:
+    /// `split`, else FCNGC_WINOGRAD_SPLIT, else `.stages` when U is over winogradSharedChunkWeightBytes.
+    /// Stages need at least 2 threads and room for one chunk's rows per worker.
+    static func winogradSplitParts(_ u: WinogradWeights, threads: Int, scratchCapacity: Int, split: WinogradSplit?) -> Int? {
         let parts = max(1, threads)
         if parts == 1 { return nil }
-        let split = winogradSplitOverride ?? (u.bytes > winogradSharedChunkWeightBytes ? .stages : .tiles)
-        switch split {
+        let chosen = split ?? winogradSplitOverride ?? (u.bytes > winogradSharedChunkWeightBytes ? .stages : .tiles)
+        switch chosen {
         case .tiles: return nil
         case .stages:
             let one = winogradSplitScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
