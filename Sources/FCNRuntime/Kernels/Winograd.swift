@@ -164,7 +164,7 @@ extension Kernels {
                 a = b
             }
         }
-        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { w in WorkerTrace.span { body(w) } } }
     }
 }
 

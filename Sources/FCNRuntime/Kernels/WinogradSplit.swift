@@ -78,10 +78,12 @@ extension Kernels {
             let first = a, count = min(total - a, size)
             for stage: Int32 in 0..<3 {
                 DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    var g = geo.value
-                    fcn_winograd_chunk_part(&g, u.inChannels, u.outChannels, u.packed.pointer, u.packedFloats, first, count,
-                                            biasBox.value, reluFlag, outBox.value, scratchBox.value,
-                                            stage, Int32(part), Int32(parts))
+                    WorkerTrace.span {
+                        var g = geo.value
+                        fcn_winograd_chunk_part(&g, u.inChannels, u.outChannels, u.packed.pointer, u.packedFloats, first,
+                                                count, biasBox.value, reluFlag, outBox.value, scratchBox.value,
+                                                stage, Int32(part), Int32(parts))
+                    }
                 }
             }
             a += count
