@@ -227,7 +227,7 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
 }
 
 void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, const float *packed_b,
-                         float *c, long ldc) {
+                         long b_panel_stride, int accumulate, float *c, long ldc) {
     const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
     const long mpad = round_up(m, s->mr);
     if (m <= 0 || panels <= 0 || k <= 0) abort();
@@ -236,7 +236,7 @@ void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, con
         for (long ic = 0; ic < m; ic += s->mc) {
             const long mc = m - ic < s->mc ? m - ic : s->mc;
             macro_kernel(s, mc, panels * s->nr, kc, packed_a + pc * mpad + ic * kc, kc * s->mr,
-                         packed_b + pc * s->nr, k * s->nr, pc > 0, c + ic * ldc, ldc);
+                         packed_b + pc * s->nr, b_panel_stride, accumulate || pc > 0, c + ic * ldc, ldc);
         }
     }
 }

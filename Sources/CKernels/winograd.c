@@ -170,7 +170,7 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
         lo = share(alpha * alpha, part, parts, &hi);
         for (long xi = lo; xi < hi; ++xi)
             fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
-                                v + xi * l.tp * in_channels, mm + xi * out_channels * l.ldm, l.ldm);
+                                v + xi * l.tp * in_channels, in_channels * s->nr, 0, mm + xi * out_channels * l.ldm, l.ldm);
         return;
     default:  // output transform of this part's output channels
         lo = share(out_channels, part, parts, &hi);

@@ -12,6 +12,10 @@
 //   second worker's smallest chunk, capped at `winogradBudgetBytes` but at least the smallest
 //   chunk (32 tiles) for each of two workers. The kernel splits what it gets between its
 //   workers and sizes its chunks to fit.
+// Winograd F(2,7) conv (fc6): the transformed inputs of a group of tiles (64·C_in per tile,
+//   shared) plus, per worker, the transformed weights of one block of 32 output channels and
+//   64 input channels (64·36·64) and the block's products (64·32 per tile) (`winograd7x7GroupFloats`, the C kernel's layout): all tiles
+//   for two workers, capped at `winogradBudgetBytes` but at least groups of 32 tiles for two.
 
 public enum ScratchRules {
     /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
@@ -110,6 +114,35 @@ public enum ScratchRules {
         let tp = (max(tiles, 1) + 31) / 32 * 32, row = tp + 16
         let own = positions * row + m * m * row + (tp * m + 64 + 15) / 16 * 16
         return positions * tp * cin + positions * cout * row + max(parts, 1) * own + 16
+    }
+
+    /// Floats a Winograd F(2,7) conv's group of `tiles` tiles takes with `workers` workers: the
+    /// layout of Sources/CKernels/winograd7.c (fcn_winograd7_inputs_floats + workers ·
+    /// fcn_winograd7_block_floats, which FCNRuntime's tests check this against): tiles rounded up
+    /// to 32; 64·C_in floats per tile of inputs; per worker 64 packed matrices of 36·64 floats
+    /// (32 rows, rounded up for 6-row panels, by 64 input channels) and 64 x 32 rows of products
+    /// of tiles + 16 floats; 16 floats of alignment slack for each part.
+    public static func winograd7x7GroupFloats(inChannels cin: Int, tiles: Int, workers: Int) -> Int {
+        let tp = (max(tiles, 1) + 31) / 32 * 32
+        let block = 64 * 36 * 64 + 64 * 32 * (tp + 16) + 16
+        return 64 * tp * cin + 16 + workers * block
+    }
+
+    /// Groups of tiles a Winograd F(2,7) conv runs `tiles` tiles in, within `capacity` floats for
+    /// `workers` workers: one group if all fit, else groups of the most that fit in whole 32s (at
+    /// least 32), evened out. Every group transforms all the weights again.
+    public static func winograd7x7Groups(inChannels cin: Int, tiles: Int, capacity: Int, workers: Int) -> (count: Int, size: Int) {
+        var fit = 32
+        while fit < tiles, winograd7x7GroupFloats(inChannels: cin, tiles: fit + 32, workers: workers) <= capacity { fit += 32 }
+        let count = max(1, (tiles + fit - 1) / fit)
+        return (count, (tiles + count - 1) / count)
+    }
+
+    /// Scratch floats a Winograd F(2,7) conv uses (see above).
+    public static func winograd7x7Floats(inChannels cin: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
+        let tiles = ((oh + 1) / 2) * ((ow + 1) / 2)
+        let all = winograd7x7GroupFloats(inChannels: cin, tiles: tiles, workers: 2)
+        return max(min(all, winogradBudgetBytes / 4), winograd7x7GroupFloats(inChannels: cin, tiles: 32, workers: 2))
     }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }

@@ -125,9 +125,12 @@ public enum VerifyPlan {
         if s.kind == .deconv, a.upsampler == .fixedBilinear, x[0] != s.shape[0] || a.group != 1 {
             out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
         }
-        if let alg = a.algorithm, s.kind != .conv || (alg.winogradTileSide != nil && !(a.geometry.map {
-            $0.kernel == [3, 3] && $0.stride == [1, 1] && $0.dilation.allSatisfy { $0 >= 1 } } ?? false && a.group == 1)) {
-            out.append("\(at): \(alg.rawValue) is for 3x3 stride-1 ungrouped convolutions")
+        if let alg = a.algorithm {
+            if s.kind != .conv {
+                out.append("\(at): \(alg.rawValue) is for convolutions")
+            } else if let g = a.geometry, let needs = alg.requirement(g, group: a.group ?? 1) {
+                out.append("\(at): \(alg.rawValue) \(needs)")
+            }
         }
         out += checkWeights(s, at: at, input: x)
         return out
@@ -219,6 +222,9 @@ public enum VerifyPlan {
             if let m = s.attributes.algorithm?.winogradTileSide {
                 return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2],
                                                    dilation: g.dilation)
+            }
+            if s.attributes.algorithm == .winogradF2x7 {
+                return ScratchRules.winograd7x7Floats(inChannels: x[0], outHeight: s.shape[1], outWidth: s.shape[2])
             }
             return ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: s.shape[1], outWidth: s.shape[2])
         case .deconv where s.attributes.upsampler == .learned:

@@ -258,6 +258,7 @@ private enum Bench {
         switch a {
         case .winogradF4x3: return "wino4"
         case .winogradF2x3: return "wino2"
+        case .winogradF2x7: return "wino7"
         case .gemm1x1: return "gemm1"
         case .im2colGemm, nil: return "gemm"
         }

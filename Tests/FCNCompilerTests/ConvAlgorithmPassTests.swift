@@ -104,7 +104,7 @@ final class ConvAlgorithmPassTests: XCTestCase {
         XCTAssertEqual(["conv5_1", "conv5_2", "conv5_3"].map { a[$0] }, [.winogradF2x3, .winogradF2x3, .winogradF2x3])
         XCTAssertEqual(["conv1_2", "conv3_3", "conv4_3"].map { a[$0] }, [.winogradF4x3, .winogradF4x3, .winogradF4x3])
         XCTAssertEqual(a["conv1_1"], .im2colGemm)
-        XCTAssertEqual(a["fc6"], .im2colGemm)
+        XCTAssertEqual(a["fc6"], .winogradF2x7, "no transformed weights kept: the budget does not apply")
         XCTAssertTrue(reason(p, "conv5_1").contains("budget"), reason(p, "conv5_1"))
         let transformed = p.steps.filter { $0.attributes.algorithm == .winogradF4x3 || $0.attributes.algorithm == .winogradF2x3 }
             .reduce(0) { acc, s in acc + ConvAlgorithmPass.transformedBytes(s, s.attributes.algorithm == .winogradF4x3 ? 4 : 2) }
@@ -114,5 +114,49 @@ final class ConvAlgorithmPassTests: XCTestCase {
         var forced = PlanPipeline.run(try PlanFixtures.compile("fcn8s"), skipping: [ConvAlgorithmPass.name])
         ConvAlgorithmPass.run(&forced, mode: .winograd)
         XCTAssertEqual(algorithms(forced)["conv5_1"], .winogradF4x3)
+    }
+
+    /// 7x7 stride-1 convs (fc6) take Winograd F(2,7) where it saves enough with its per-run
+    /// weight transform counted; GEMM for small outputs, few channels, strides and dilations,
+    /// and in the gemm and precise modes.
+    func testSevenBySevenConvsTakeF2x7WhereItPays() throws {
+        let yaml = """
+        name: sevens
+        input: {channels: 32}
+        graph:
+          - {conv: big, out: 64, kernel: 7, pad: 3}
+          - {conv: dilated, out: 16, kernel: 7, dilation: 2, pad: 6}
+          - {conv: strided, out: 8, kernel: 7, stride: 2, pad: 3}
+          - {conv: few, out: 64, kernel: 7, pad: 3}
+        """
+        func plan(_ size: Pair, _ mode: ConvAlgorithmPass.Mode) throws -> Plan {
+            var p = PlanPipeline.run(try PlanFixtures.compile(yaml: yaml, input: size), skipping: [ConvAlgorithmPass.name])
+            ConvAlgorithmPass.run(&p, mode: mode)
+            XCTAssertEqual(VerifyPlan.problems(p, forRunning: true), [])
+            return p
+        }
+        let p = try plan(Pair(40, 40), .auto)
+        let a = algorithms(p)
+        XCTAssertEqual(a["big"], .winogradF2x7, reason(p, "big"))
+        XCTAssertTrue(reason(p, "big").contains("fewer multiplications, counting the weight transform done on every run (once)"), reason(p, "big"))
+        XCTAssertEqual(a["dilated"], .im2colGemm)
+        XCTAssertEqual(a["strided"], .im2colGemm)
+        XCTAssertEqual(a["few"], .im2colGemm, "8 input channels")
+        XCTAssertTrue(reason(p, "few").contains("8 input channels (< 16)"), reason(p, "few"))
+        XCTAssertEqual(p.steps.first { $0.name == "big" }!.scratchBytes,
+                       ScratchRules.winograd7x7Floats(inChannels: 32, outHeight: 40, outWidth: 40) * 4)
+        // A 4x4 output: 4 tiles of 64 products and a transform against 16 x 49 direct ones.
+        let small = try plan(Pair(4, 4), .auto)
+        XCTAssertEqual(algorithms(small)["big"], .im2colGemm, reason(small, "big"))
+        XCTAssertTrue(reason(small, "big").contains("would save only"), reason(small, "big"))
+        XCTAssertEqual(algorithms(try plan(Pair(4, 4), .winograd))["big"], .winogradF2x7, "forced")
+        XCTAssertEqual(algorithms(try plan(Pair(40, 40), .gemm))["big"], .im2colGemm)
+        XCTAssertEqual(algorithms(try plan(Pair(40, 40), .winogradF2x3))["big"], .im2colGemm, "the precise mode keeps 7x7 on GEMM")
+        // A plan that asks F(2,7) of a 3x3 conv is refused before it runs.
+        var wrong = try plan(Pair(40, 40), .auto)
+        let i = wrong.steps.firstIndex { $0.name == "strided" }!
+        wrong.steps[i].attributes.algorithm = .winogradF2x7
+        XCTAssertTrue(VerifyPlan.problems(wrong, forRunning: true).contains { $0.contains("winograd-f2x7 is for 7x7 stride-1 undilated ungrouped convolutions") },
+                      "\(VerifyPlan.problems(wrong, forRunning: true))")
     }
 }

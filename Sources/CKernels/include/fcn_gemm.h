@@ -53,11 +53,12 @@ void fcn_sgemm_packed(long m, long n, long k, const float *packed_a, const float
 void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, long row0, long m, long k0, long k,
                            long n, const float *b, long ldb, int accumulate, float *c, long ldc);
 /// Both operands packed beforehand: C (m x panels·nr, row stride ldc) = A (m x k, packed by
-/// fcn_gemm_pack_a) · B, whose columns are `panels` panels of the micro-kernel's width nr, each
-/// k x nr and k-major ([panel][k][nr], zero columns past the matrix), as the Winograd input
-/// transforms store them. Every column of C a panel covers is written.
+/// fcn_gemm_pack_a) · B (+ C when accumulate != 0), whose columns are `panels` panels of the
+/// micro-kernel's width nr, each k x nr and k-major, `b_panel_stride` floats apart (k·nr when
+/// B is exactly k deep; more when B is the first k rows of a deeper operand), zero columns past
+/// the matrix, as the Winograd input transforms store them. Every column of C a panel covers is written.
 void fcn_sgemm_prepacked(long m, long k, long panels, const float *packed_a, const float *packed_b,
-                         float *c, long ldc);
+                         long b_panel_stride, int accumulate, float *c, long ldc);
 /// fcn_sgemm on a given micro-kernel (which the CPU must support), packed or not: for tests.
 void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, int accumulate, float *c, long ldc);

@@ -11,7 +11,13 @@
 //                  on the sub-grids of every d-th row and column, where its taps are adjacent:
 //                  the same tiles, gathered and scattered d apart (edge tiles of each sub-grid
 //                  cost a little more than in one undilated conv of the same size).
-//   im2col-gemm    everything else: larger or strided kernels (fc6, conv1 of AlexNet), grouped
+//   winograd-f2x7  7x7, stride 1, undilated, ungrouped (the VGG FCNs' fc6), at least
+//                  `minWinogradInputChannels` input channels: 64 multiplications per 2x2 output
+//                  tile instead of 196. Its transformed weights (64/49 of the weights: 537 MB for
+//                  fc6) are not kept but made on every run, a block of output channels at a time,
+//                  once per group of tiles (`ScratchRules.winograd7x7Groups`); the choice counts
+//                  that (`weightTransformCost`) and needs `minWinograd7x7Saving` in all.
+//   im2col-gemm    everything else: other or strided kernels (conv1 of AlexNet), grouped
 //                  convs, and convs with few input channels (conv1_1: C_in = 3 makes the
 //                  transforms cost more than the GEMMs they save).
 //
@@ -48,7 +54,7 @@ public enum ConvAlgorithmPass {
             // Scratch by the one rule (ScratchRules via VerifyPlan.scratchFloats), now for this algorithm.
             plan.steps[i].scratchBytes = VerifyPlan.scratchFloats(plan.steps[i]) * 4
             if let m = tileSide(algorithm) { transformed += transformedBytes(s, m) }
-            plan.decide(name, [s.name], fused: tileSide(algorithm) != nil, "\(algorithm.rawValue): \(reason)")
+            plan.decide(name, [s.name], fused: algorithm.isWinograd, "\(algorithm.rawValue): \(reason)")
         }
         if plan.memory != nil {
             plan.memory!.scratchBytes = plan.steps.map(\.scratchBytes).max() ?? 0
@@ -122,17 +128,45 @@ public enum ConvAlgorithmPass {
 
     static func tileSide(_ a: ConvAlgorithm) -> Int? { a.winogradTileSide }
 
+    /// Multiply-adds the GEMMs do in the time the F(2,7) weight transform of one channel pair
+    /// takes (about 19 cycles for 64 values, against 32 multiply-adds per cycle).
+    public static let weightTransformCost = 600
+    /// F(2,7) only where it saves at least this factor of the multiplications, transform counted.
+    public static let minWinograd7x7Saving = 1.25
+
+    static func choose7x7(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
+        let cin = s.inputs[0].shape[0], oh = s.shape[1], ow = s.shape[2]
+        switch mode {
+        case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
+        case .winogradF2x3: return (.im2colGemm, "--conv-algorithm winograd-f2x3 (precise mode): a 7x7 conv stays on GEMM")
+        case .auto where cin < minWinogradInputChannels:
+            return (.im2colGemm, "7x7 kernel, \(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
+        case .auto, .winograd:
+            let tiles = ((oh + 1) / 2) * ((ow + 1) / 2)
+            let groups = ScratchRules.winograd7x7Groups(inChannels: cin, tiles: tiles, capacity: ScratchRules.winograd7x7Floats(
+                inChannels: cin, outHeight: oh, outWidth: ow), workers: 2).count
+            let saving = Double(49 * oh * ow) / Double(64 * tiles + weightTransformCost * groups)
+            let ratio = (saving * 100).rounded() / 100
+            if mode == .auto && saving < minWinograd7x7Saving {
+                return (.im2colGemm, "7x7 stride 1, \(oh)x\(ow) output: Winograd F(2,7) would save only \(ratio)x, its per-run weight transform counted")
+            }
+            let times = groups == 1 ? "once" : "in each of \(groups) groups of tiles"
+            return (.winogradF2x7, "7x7 stride 1, \(cin) input channels: \(ratio)x fewer multiplications, counting the weight transform done on every run (\(times)), since the transformed weights are not kept")
+        }
+    }
+
     static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
         let a = s.attributes
         guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
         let k = geo.kernel, st = geo.stride, dil = geo.dilation
         let g = a.group ?? 1, cin = s.inputs[0].shape[0]
         if geo.isPointwise { return (.gemm1x1, "1x1 stride 1: one GEMM on the input") }
+        if k == [7, 7], st == [1, 1], dil == [1, 1], g == 1 { return choose7x7(s, mode: mode) }
         var why: [String] = []
         if k != [3, 3] { why.append("\(k[0])x\(k[1]) kernel") }
         if st != [1, 1] { why.append("stride \(st[0])x\(st[1])") }
         if g != 1 { why.append("\(g) groups") }
-        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 stride-1 ungrouped convs") }
+        if !why.isEmpty { return (.im2colGemm, why.joined(separator: ", ") + ": Winograd here is for 3x3 (and undilated 7x7) stride-1 ungrouped convs") }
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")

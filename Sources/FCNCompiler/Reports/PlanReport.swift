@@ -45,7 +45,7 @@ public enum PlanReport {
         if let g = a.group, g != 1 { parts.append("g\(g)") }
         if let x = a.inputScale { parts.append("×\(x)") }
         if let v = a.factor { parts.append("×\(v)") }
-        if let alg = a.algorithm, alg.winogradTileSide != nil { parts.append(alg.rawValue) }
+        if let alg = a.algorithm, alg.isWinograd { parts.append(alg.rawValue) }
         return parts.joined(separator: " ")
     }
 

@@ -18,6 +18,8 @@ struct PreparedWeights {
     var winograd: WinogradWeights?
     /// A GEMM conv's (im2col or 1x1) weights packed for fcngc's GEMM (then `weight` is not kept).
     var packedConv: PackedConvWeights?
+    /// A Winograd F(2,7) conv's weights interleaved for its per-run transform (then `weight` is not kept).
+    var winograd7x7: Winograd7x7Weights?
 
     /// Whether preparing `step` packs or transforms big weights (Executable prepares these first,
     /// while the fewest other prepared copies exist, to keep peak memory down).
@@ -69,6 +71,10 @@ struct PreparedWeights {
                 out.winograd = shared as? WinogradWeights ?? weight.map {
                     WinogradWeights(weights: $0.pointer, inChannels: $0.shape[1], outChannels: $0.shape[0], tile: tile)
                 }
+            case .winograd7x7Lanes?:
+                out.winograd7x7 = shared as? Winograd7x7Weights ?? weight.map {
+                    Winograd7x7Weights(weights: $0.pointer, inChannels: $0.shape[1], outChannels: $0.shape[0])
+                }
             case .packedGemm(let groups)?:
                 out.packedConv = shared as? PackedConvWeights ?? weight.map {
                     PackedConvWeights(weights: $0.pointer, outChannels: $0.shape[0], groups: groups, depth: $0.shape[1] * $0.shape[2] * $0.shape[3])
@@ -76,7 +82,7 @@ struct PreparedWeights {
             case nil:
                 out.weight = weight
             }
-            if let key, let store, shared == nil, let made = (out.winograd as AnyObject?) ?? (out.packedConv as AnyObject?) {
+            if let key, let store, shared == nil, let made = (out.winograd as AnyObject?) ?? (out.packedConv as AnyObject?) ?? (out.winograd7x7 as AnyObject?) {
                 store.preparedForms.insert(made, for: key)
             }
             if key != nil, let ref = weightRef {
@@ -95,11 +101,12 @@ struct PreparedWeights {
     }
 
     /// What a conv's weights (of shape `weightShape`) are turned into, if anything: Winograd
-    /// weights when the plan chose a tile, else a packed operand for fcngc's GEMM (when it, not
+    /// weights when the plan chose a tile, interleaved ones for Winograd F(2,7), else a packed operand for fcngc's GEMM (when it, not
     /// OpenBLAS, does the GEMMs); deconvolutions keep their plain weights.
     static func form(of step: Step, weightShape: [Int]) -> PreparedWeightForm? {
         guard step.kind == .conv else { return nil }
         if let tile = step.attributes.algorithm.flatMap(WinogradTile.init) { return .winograd(tile) }
+        if step.attributes.algorithm == .winogradF2x7 { return .winograd7x7Lanes }
         guard !Kernels.gemmUsesOpenBLAS, weightShape.count == 4 else { return nil }
         return .packedGemm(groups: step.attributes.group ?? 1)
     }

@@ -18,6 +18,12 @@ enum StepDispatch {
                                               relu: a.fusedReLU, output: out,
                                               scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
+            if let lanes = w.winograd7x7 {
+                let g = try geometry(s)
+                return Kernels.winograd7x7Conv2d(input: x.window(s.inputs[0]), batch: n, weights: lanes, bias: w.bias.map { UnsafePointer($0.pointer) },
+                                                 padH: g.pad[0], padW: g.pad[1], relu: a.fusedReLU, output: out,
+                                                 scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+            }
             if let packed = w.packedConv {
                 return Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, packedWeights: packed, bias: w.bias.map { UnsafePointer($0.pointer) },
                                       params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer,

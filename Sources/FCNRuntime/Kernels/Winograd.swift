@@ -198,7 +198,7 @@ extension WinogradTile {
         switch algorithm {
         case .winogradF2x3: self = .f2x3
         case .winogradF4x3: self = .f4x3
-        case .im2colGemm, .gemm1x1: return nil
+        case .im2colGemm, .gemm1x1, .winogradF2x7: return nil
         }
     }
 }

@@ -16,6 +16,8 @@ enum PreparedWeightForm: Hashable {
     case packedGemm(groups: Int)
     /// Winograd-transformed weights for this tile.
     case winograd(WinogradTile)
+    /// 7x7 weights interleaved 16 output channels per vector lane, for Winograd F(2,7).
+    case winograd7x7Lanes
 }
 
 /// One prepared form of one weight tensor.
