@@ -100,15 +100,17 @@ static inline __attribute__((always_inline)) struct segment segment_at(const str
 
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }
 
-/// The chunk's scratch, carved from one 64-byte aligned block (every part a multiple of 16 floats).
+/// The chunk's scratch, carved from one 64-byte aligned block (every part a multiple of 16 floats):
+/// the transformed inputs V and the products M, shared by the parts a chunk is split into, then
+/// each part's own phase rows, output rows and row buffer.
 struct layout {
     long tp;        // tiles rounded up to 32: GEMM panels and 16-tile transforms never run past it
     long ps;        // row stride of the phase rows (tp + 16: rows not 4 KiB apart)
     long ldm;       // row stride of the products M (tp + 16)
-    long v, mm, p, o, rb, total;
+    long v, mm, own, p, o, rb, total;   // own: floats of one part's rows; p, o, rb: part 0's
 };
 
-static struct layout layout_of(int m, long cin, long cout, long tiles) {
+static struct layout layout_of(int m, long cin, long cout, long tiles, int parts) {
     const long alpha = m + 2, positions = alpha * alpha;
     struct layout l;
     l.tp = round_up(tiles > 0 ? tiles : 1, 32);
@@ -119,39 +121,75 @@ static struct layout layout_of(int m, long cin, long cout, long tiles) {
     l.p = l.mm + positions * cout * l.ldm;
     l.o = l.p + positions * l.ps;
     l.rb = l.o + (long)m * m * l.ps;
-    l.total = l.rb + round_up(l.tp * m + 64, 16);
+    l.own = l.rb + round_up(l.tp * m + 64, 16) - l.p;
+    l.total = l.p + (parts > 1 ? parts : 1) * l.own;
     return l;
 }
 
 size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, long tiles) {
-    return (size_t)layout_of(m, in_channels, out_channels, tiles).total + 16;
+    return fcn_winograd_split_scratch_floats(m, in_channels, out_channels, tiles, 1);
+}
+
+size_t fcn_winograd_split_scratch_floats(int m, long in_channels, long out_channels, long tiles, int parts) {
+    return (size_t)layout_of(m, in_channels, out_channels, tiles, parts).total + 16;
+}
+
+/// [n * part / parts, n * (part + 1) / parts): part `part` of an even split of n.
+static long share(long n, int part, int parts, long *hi) {
+    *hi = n * (part + 1) / parts;
+    return n * part / parts;
+}
+
+void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
+                             const float *packed_u, size_t packed_floats, long first_tile, long tiles,
+                             const float *bias, int relu, float *output, float *scratch,
+                             int stage, int part, int parts) {
+    if (tiles <= 0) return;
+    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
+    if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
+    const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
+    const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
+    const struct layout l = layout_of(m, in_channels, out_channels, tiles, parts);
+    float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
+    float *v = base + l.v, *mm = base + l.mm;
+    float *p = base + l.p + part * l.own, *o = base + l.o + part * l.own, *rb = base + l.rb + part * l.own;
+    long hi, lo;
+    switch (stage) {
+    case 0:   // input transform of this part's input channels
+        lo = share(in_channels, part, parts, &hi);
+        if (lo >= hi) return;
+        switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+        case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
+        case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
+#endif
+        default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
+        }
+        return;
+    case 1:   // this part's positions' products (all of U[ξ] for each: U is read once per chunk)
+        lo = share(alpha * alpha, part, parts, &hi);
+        for (long xi = lo; xi < hi; ++xi)
+            fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
+                                v + xi * l.tp * in_channels, in_channels * s->nr, 0, mm + xi * out_channels * l.ldm, l.ldm);
+        return;
+    default:  // output transform of this part's output channels
+        lo = share(out_channels, part, parts, &hi);
+        if (lo >= hi) return;
+        switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+        case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, lo, hi, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+        case FCN_GEMM_AVX2: outputs_avx2(g, out_channels, lo, hi, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+#endif
+        default: outputs_portable(g, out_channels, lo, hi, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
+        }
+        return;
+    }
 }
 
 void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch) {
-    if (tiles <= 0) return;
-    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
-    const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
-    const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
-    const struct layout l = layout_of(m, in_channels, out_channels, tiles);
-    float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
-    float *v = base + l.v, *mm = base + l.mm, *p = base + l.p, *o = base + l.o, *rb = base + l.rb;
-    switch (isa) {
-#if defined(__x86_64__) || defined(__i386__)
-    case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
-    case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
-#endif
-    default: inputs_portable(g, in_channels, first_tile, tiles, l.tp, v, p, rb, m); break;
-    }
-    for (int xi = 0; xi < alpha * alpha; ++xi)
-        fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
-                            v + xi * l.tp * in_channels, in_channels * s->nr, 0, mm + xi * out_channels * l.ldm, l.ldm);
-    switch (isa) {
-#if defined(__x86_64__) || defined(__i386__)
-    case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
-    case FCN_GEMM_AVX2: outputs_avx2(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
-#endif
-    default: outputs_portable(g, out_channels, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
-    }
+    for (int stage = 0; stage < 3; ++stage)
+        fcn_winograd_chunk_part(g, in_channels, out_channels, packed_u, packed_floats, first_tile, tiles,
+                                bias, relu, output, scratch, stage, 0, 1);
 }

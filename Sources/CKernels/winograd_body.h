@@ -88,17 +88,17 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
     }
 }
 
-/// Input transform V = B^T d B of every input channel, into the GEMM's right-hand panels.
-WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long cin, long first, long count,
-                                    long tp, float *v, float *p, float *rb, const int m) {
+/// Input transform V = B^T d B of input channels [c0, c1) (of cin), into the GEMM's right-hand panels.
+WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long cin, long c0, long c1, long first,
+                                    long count, long tp, float *v, float *p, float *rb, const int m) {
     // A block of tiles at a time (one 32-wide panel, or 16 tiles), every channel: the phase
     // rows stay in L1 and each position's panel is written front to back, one stream per position.
     const int alpha = m + 2;
     const long block = WINO_NR >= 16 ? WINO_NR : 16, ps = block + 16;
     for (long b0 = 0; b0 < tp; b0 += block) {
       const long n = count - b0 < block ? count - b0 : block;
-      for (long c = 0; c < cin; ++c) {
-        if (n > 0) WFN(gather)(g, c, first + b0, n, p, ps, rb, c + 1 < cin, m);
+      for (long c = c0; c < c1; ++c) {
+        if (n > 0) WFN(gather)(g, c, first + b0, n, p, ps, rb, c + 1 < c1, m);
         if (n < block)   // tiles past the chunk: zeros, not stale data
             for (int row = 0; row < alpha * alpha; ++row)
                 memset(p + row * ps + (n > 0 ? n : 0), 0, sizeof(float) * (size_t)(block - (n > 0 ? n : 0)));
@@ -190,14 +190,14 @@ void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, lon
     }
 }
 
-/// Output transform Y = A^T M A of every output channel, plus bias, then ReLU, to the output.
-WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long cout, long first, long count,
+/// Output transform Y = A^T M A of output channels [co0, co1) (of cout), plus bias, then ReLU, to the output.
+WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long cout, long co0, long co1, long first, long count,
                                      const float *mm, long ldm, const float *bias, int relu,
                                      float *o, long ps, float *output, const int m) {
     const int alpha = m + 2;
     const long xs = cout * ldm;   // floats between positions
     const v16 zero = splat16(0.0f);
-    for (long co = 0; co < cout; ++co) {
+    for (long co = co0; co < co1; ++co) {
         const v16 b = splat16(bias ? bias[co] : 0.0f);
         for (long t = 0; t < count; t += 16) {
             const float *q = mm + co * ldm + t;

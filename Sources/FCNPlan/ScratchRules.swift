@@ -104,14 +104,16 @@ public enum ScratchRules {
     }
 
     /// Floats one worker's chunk of `tiles` tiles takes: the layout of Sources/CKernels/winograd.c
-    /// (fcn_winograd_scratch_floats, which FCNRuntime's tests check this against): tiles rounded
-    /// up to 32; transformed inputs alpha²·C_in, products alpha²·C_out and phase rows alpha² +
-    /// m² per tile, rows padded by 16; a row buffer; 16 floats of alignment slack.
-    public static func winogradChunkFloats(m: Int, inChannels cin: Int, outChannels cout: Int, tiles: Int) -> Int {
+    /// (fcn_winograd_split_scratch_floats, which FCNRuntime's tests check this against): tiles
+    /// rounded up to 32; transformed inputs alpha²·C_in and products alpha²·C_out per tile, then
+    /// for each of the `parts` workers sharing the chunk phase rows alpha² + m² per tile, rows
+    /// padded by 16, and a row buffer; 16 floats of alignment slack.
+    public static func winogradChunkFloats(m: Int, inChannels cin: Int, outChannels cout: Int, tiles: Int,
+                                           parts: Int = 1) -> Int {
         let positions = (m + 2) * (m + 2)
         let tp = (max(tiles, 1) + 31) / 32 * 32, row = tp + 16
-        return positions * tp * cin + positions * cout * row + positions * row + m * m * row
-            + (tp * m + 64 + 15) / 16 * 16 + 16
+        let own = positions * row + m * m * row + (tp * m + 64 + 15) / 16 * 16
+        return positions * tp * cin + positions * cout * row + max(parts, 1) * own + 16
     }
 
     /// Floats a Winograd F(2,7) conv's group of `tiles` tiles takes with `workers` workers: the

@@ -13,7 +13,8 @@ final class KernelTestsWinograd: XCTestCase {
     static func bound(_ tile: WinogradTile) -> Double { tile == .f2x3 ? 2e-6 : 1.6e-5 }
 
     func runWinograd(_ input: WindowedCase, weights: [Float], bias: [Float]?, outChannels: Int, tile: WinogradTile,
-                     pad: (Int, Int), dilation: (Int, Int) = (1, 1), relu: Bool, scratchTiles: Int, threads: Int) -> NaiveTensor {
+                     pad: (Int, Int), dilation: (Int, Int) = (1, 1), relu: Bool, scratchTiles: Int, threads: Int,
+                     split: WinogradSplit? = nil) -> NaiveTensor {
         let cin = input.buffer.c
         let u = weights.withUnsafeBufferPointer {
             WinogradWeights(weights: $0.baseAddress!, inChannels: cin, outChannels: outChannels, tile: tile, threads: threads)
@@ -27,7 +28,7 @@ final class KernelTestsWinograd: XCTestCase {
                     Kernels.winogradConv2d(input: win, batch: input.buffer.n, weights: u, bias: b.map { UnsafePointer($0.pointer) },
                                            padH: pad.0, padW: pad.1, dilationH: dilation.0, dilationW: dilation.1,
                                            relu: relu, output: out,
-                                           scratch: scratch, scratchCapacity: cap, threads: threads)
+                                           scratch: scratch, scratchCapacity: cap, threads: threads, split: split)
                 }
             }
         }

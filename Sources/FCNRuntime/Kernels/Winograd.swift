@@ -12,7 +12,8 @@
 //   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output.
 // Threads: as in conv2d, each GEMM is single-threaded; each worker owns a contiguous range of
 // tiles and a slice of the scratch, and runs all three stages on its own chunks without
-// synchronising. Scratch per worker: about alpha²·(C_in + C_out)·T floats plus small row
+// synchronising; or, when U is large, all workers share each chunk stage by stage
+// (WinogradSplit.swift). Scratch per worker: about alpha²·(C_in + C_out)·T floats plus small row
 // buffers; T is as large as the worker's slice allows (chunks evened out), so the scratch is
 // bounded by the plan, never by the image.
 
@@ -111,10 +112,12 @@ extension Kernels {
     /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad, dilation) + bias, then ReLU
     /// if `relu`. A dilated conv runs as one undilated conv per sub-grid of every d-th row and
     /// column. `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats; more gives larger chunks.
+    /// `split` says how threads share the work (nil: by the size of U, see WinogradSplit.swift).
     public static func winogradConv2d(
         input: InputWindow, batch: Int, weights u: WinogradWeights, bias: UnsafePointer<Float>?,
         padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1, relu: Bool, output: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads
+        scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads,
+        split: WinogradSplit? = nil
     ) {
         precondition(input.channels == u.inChannels, "winograd input has \(input.channels) channels, expected \(u.inChannels)")
         precondition(u.kernel == GemmKernel.current, "winograd weights packed for \(u.kernel.name), GEMM now \(GemmKernel.current.name)")
@@ -131,6 +134,11 @@ extension Kernels {
         let total = batch * grid.tiles
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
+        if let parts = winogradSplitParts(u, threads: threads, scratchCapacity: scratchCapacity, split: split) {
+            winogradSplitChunks(geometry.value, tiles: total, weights: u, bias: bias, relu: relu, output: output,
+                                scratch: scratch, scratchCapacity: scratchCapacity, parts: parts)
+            return
+        }
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
         let slice = scratchCapacity / workers
         let scratchBox = SendableBox(scratch), outBox = SendableBox(output), biasBox = SendableBox(bias)
@@ -156,7 +164,7 @@ extension Kernels {
                 a = b
             }
         }
-        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { w in WorkerTrace.span { body(w) } } }
     }
 }
 
