@@ -174,15 +174,20 @@ static void zero_or_epilogue(long m, long n, int accumulate, struct epilogue ep,
         }
 }
 
+/// Whether there is nothing to multiply (no rows, columns or depth); C is then made what an empty
+/// sum gives (kept or zeroed, then the epilogue).
+static int empty_product(long m, long n, long k, int accumulate, struct epilogue ep, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return 1;
+    if (k > 0) return 0;
+    zero_or_epilogue(m, n, accumulate, ep, c, ldc);
+    return 1;
+}
+
 /// A not packed beforehand: for each NC x KC block of B (packed), each mc block of A is packed
 /// and multiplied (GotoBLAS order).
 static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const float *a, long lda,
                  const float *b, long ldb, int accumulate, struct epilogue ep, float *c, long ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        zero_or_epilogue(m, n, accumulate, ep, c, ldc);
-        return;
-    }
+    if (empty_product(m, n, k, accumulate, ep, c, ldc)) return;
     const int mr = s->mr, nr = s->nr;
     float *bp = thread_buffer(&b_buf, &b_cap, (size_t)KC * NC);
     float *ap = thread_buffer(&a_buf, &a_cap, (size_t)KC * s->mc);
@@ -213,11 +218,7 @@ enum { B_BLOCK_FLOATS = 256 * 1024 };
 /// memory once instead of once per depth block.
 static void gemm_packed(const struct fcn_kernel_shape *s, long m, long n, long k, const struct packed_view *pv,
                         const float *b, long ldb, int accumulate, struct epilogue ep, float *c, long ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        zero_or_epilogue(m, n, accumulate, ep, c, ldc);
-        return;
-    }
+    if (empty_product(m, n, k, accumulate, ep, c, ldc)) return;
     const int mr = s->mr, nr = s->nr;
     // Columns per block: as many as fit the budget over depth k, evened out over the blocks.
     long ncmax = B_BLOCK_FLOATS / k / nr * nr;
