@@ -11,11 +11,14 @@
 //   plus row buffers (`winogradChunkFloats`, the C kernel's layout); room for all tiles plus a
 //   second worker's smallest chunk, capped at `winogradBudgetBytes` but at least the smallest
 //   chunk (32 tiles) for each of two workers. The kernel splits what it gets between its
-//   workers and sizes its chunks to fit.
+//   workers and sizes its chunks to fit; when its workers share each chunk (U over 16 MiB),
+//   the chunk's V and M appear once and only the row buffers per worker
+//   (`winogradChunkFloats(parts:)`), which fits in the same scratch.
 // Winograd F(2,7) conv (fc6): the transformed inputs of a group of tiles (64·C_in per tile,
-//   shared) plus, per worker, the transformed weights of one block of 32 output channels and
-//   64 input channels (64·36·64) and the block's products (64·32 per tile) (`winograd7x7GroupFloats`, the C kernel's layout): all tiles
-//   for two workers, capped at `winogradBudgetBytes` but at least groups of 32 tiles for two.
+//   shared) plus, per worker, the transformed weights of one block of 32 output channels by
+//   64 input channels (64·36·64) and the block's products (64·32 per tile)
+//   (`winograd7x7GroupFloats`, the C kernel's layout): all tiles for two workers, capped at
+//   `winogradBudgetBytes` but at least groups of 32 tiles for two.
 
 public enum ScratchRules {
     /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
