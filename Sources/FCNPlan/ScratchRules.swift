@@ -141,9 +141,15 @@ public enum ScratchRules {
         return (count, (tiles + count - 1) / count)
     }
 
+    /// The 2x2 tiles of a Winograd F(2,7) conv: `y` x `x` per image, `tiles` in all.
+    public static func winograd7x7TileGrid(outHeight oh: Int, outWidth ow: Int) -> (y: Int, x: Int, tiles: Int) {
+        let y = (oh + 1) / 2, x = (ow + 1) / 2
+        return (y, x, y * x)
+    }
+
     /// Scratch floats a Winograd F(2,7) conv uses (see above).
     public static func winograd7x7Floats(inChannels cin: Int, outHeight oh: Int, outWidth ow: Int) -> Int {
-        let tiles = ((oh + 1) / 2) * ((ow + 1) / 2)
+        let tiles = winograd7x7TileGrid(outHeight: oh, outWidth: ow).tiles
         let all = winograd7x7GroupFloats(inChannels: cin, tiles: tiles, workers: 2)
         return max(min(all, winogradBudgetBytes / 4), winograd7x7GroupFloats(inChannels: cin, tiles: 32, workers: 2))
     }

@@ -142,7 +142,7 @@ public enum ConvAlgorithmPass {
         case .auto where cin < minWinogradInputChannels:
             return (.im2colGemm, "7x7 kernel, \(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
-            let tiles = ((oh + 1) / 2) * ((ow + 1) / 2)
+            let tiles = ScratchRules.winograd7x7TileGrid(outHeight: oh, outWidth: ow).tiles
             let groups = ScratchRules.winograd7x7Groups(inChannels: cin, tiles: tiles, capacity: ScratchRules.winograd7x7Floats(
                 inChannels: cin, outHeight: oh, outWidth: ow), workers: 2).count
             let saving = Double(49 * oh * ow) / Double(64 * tiles + weightTransformCost * groups)

@@ -52,7 +52,7 @@ extension Kernels {
         let oh = input.height + 2 * padH - 6, ow = input.width + 2 * padW - 6
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
         applyBLASThreads(1)
-        let tilesY = (oh + 1) / 2, tilesX = (ow + 1) / 2, total = batch * tilesY * tilesX
+        let grid = ScratchRules.winograd7x7TileGrid(outHeight: oh, outWidth: ow), total = batch * grid.tiles
         let cin = w.inChannels, blocks = (w.outChannels + Int(FCN_WINOGRAD7_BLOCK) - 1) / Int(FCN_WINOGRAD7_BLOCK)
         // Workers and the group size: all tiles if they fit, else the most that do (whole panels).
         var workers = max(1, min(threads, blocks))
@@ -64,7 +64,7 @@ extension Kernels {
         let geometry = SendableBox(fcn_winograd7_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
-            out_height: oh, out_width: ow, tiles_y: tilesY, tiles_x: tilesX))
+            out_height: oh, out_width: ow, tiles_y: grid.y, tiles_x: grid.x))
         let v = SendableBox(scratch), slices = SendableBox(scratch + inputsFloats)
         let lanes = SendableBox(UnsafePointer(w.lanes.pointer)), out = SendableBox(output), biasBox = SendableBox(bias)
         let cout = w.outChannels
