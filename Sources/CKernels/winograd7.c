@@ -91,8 +91,7 @@ size_t fcn_winograd7_inputs_floats(long in_channels, long tiles) {
     return (size_t)(64 * panel_tiles(tiles) * in_channels + 16);
 }
 
-size_t fcn_winograd7_block_floats(long in_channels, long tiles) {
-    (void)in_channels;
+size_t fcn_winograd7_block_floats(long tiles) {
     return (size_t)(64 * u_stride() + 64 * FCN_WINOGRAD7_BLOCK * m_stride(tiles) + 16);
 }
 

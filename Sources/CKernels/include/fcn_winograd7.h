@@ -37,8 +37,9 @@ void fcn_winograd7_interleave(const float *weights, long out_channels, long in_c
 /// Floats the transformed inputs of a group of up to `tiles` tiles take (alignment included).
 size_t fcn_winograd7_inputs_floats(long in_channels, long tiles);
 /// Floats one worker needs for one block of output channels over a group of up to `tiles`
-/// tiles: its transformed weights and products (alignment included).
-size_t fcn_winograd7_block_floats(long in_channels, long tiles);
+/// tiles: its transformed weights (one run of input channels at a time, so not depending on
+/// C_in) and products (alignment included).
+size_t fcn_winograd7_block_floats(long tiles);
 
 /// Input transform of channels [c0, c1) for tiles [first_tile, first_tile + tiles) into `v`
 /// (fcn_winograd7_inputs_floats(in_channels, tiles) floats, shared by the workers, who each
@@ -49,7 +50,7 @@ void fcn_winograd7_inputs(const struct fcn_winograd7_geometry *g, long in_channe
 /// Output channels [co0, co0 + FCN_WINOGRAD7_BLOCK) (fewer at the end) for the group's tiles:
 /// transforms their weights, multiplies them with the transformed inputs `v`, and writes the
 /// output tiles + bias (may be NULL), then ReLU if relu != 0. `scratch` holds
-/// fcn_winograd7_block_floats(in_channels, tiles) floats.
+/// fcn_winograd7_block_floats(tiles) floats.
 void fcn_winograd7_block(const struct fcn_winograd7_geometry *g, const float *lanes, long in_channels,
                          long out_channels, long co0, long first_tile, long tiles, const float *v,
                          const float *bias, int relu, float *output, float *scratch);

@@ -37,7 +37,7 @@ extension Kernels {
     /// Scratch floats a group of `tiles` tiles takes with `workers` workers (the C layout; the
     /// plan's ScratchRules.winograd7x7Floats uses the same sums).
     public static func winograd7x7ScratchFloats(inChannels: Int, tiles: Int, workers: Int) -> Int {
-        Int(fcn_winograd7_inputs_floats(inChannels, tiles)) + workers * Int(fcn_winograd7_block_floats(inChannels, tiles))
+        Int(fcn_winograd7_inputs_floats(inChannels, tiles)) + workers * Int(fcn_winograd7_block_floats(tiles))
     }
 
     /// output (batch, C_out, OH, OW) = conv7x7(input, weights, pad) + bias, then ReLU if `relu`.
@@ -60,7 +60,7 @@ extension Kernels {
         precondition(winograd7x7ScratchFloats(inChannels: cin, tiles: 32, workers: workers) <= scratchCapacity,
                      "winograd 7x7 scratch too small: \(scratchCapacity) floats")
         let (groups, size) = ScratchRules.winograd7x7Groups(inChannels: cin, tiles: total, capacity: scratchCapacity, workers: workers)
-        let inputsFloats = Int(fcn_winograd7_inputs_floats(cin, size)), blockFloats = Int(fcn_winograd7_block_floats(cin, size))
+        let inputsFloats = Int(fcn_winograd7_inputs_floats(cin, size)), blockFloats = Int(fcn_winograd7_block_floats(size))
         let geometry = SendableBox(fcn_winograd7_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
