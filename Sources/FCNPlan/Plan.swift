@@ -147,7 +147,7 @@ public struct PlanOutput: Codable, Sendable, Equatable {
 public struct Plan: Codable, Sendable {
     public static let formatName = "fcngc-plan"
     /// The plan format version this build reads and writes.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
     public var format = Plan.formatName
     public var version = Plan.formatVersion
     public var model: String
