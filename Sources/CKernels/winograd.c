@@ -8,7 +8,9 @@
 //      (V[ξ][panel][c][nr]), so the products need no packing of their own;
 //   2. alpha² products on fcngc's GEMM micro-kernel, U[ξ] packed once (WinogradWeights);
 //   3. for each output channel: Y = A^T M A on 16 tiles at a time, bias and ReLU added, then
-//      the phase rows interleaved back into the output rows (edge tiles written element-wise).
+//      the phase rows interleaved back into the output rows (edge tiles written element-wise);
+//      or, with a fused 2x2 stride-2 max pool, each tile's pooled outputs (maxima of row pairs,
+//      then column pairs, of its phase rows) interleaved into the pooled output rows instead.
 // A dilated conv is one undilated conv per sub-grid of every d-th row and column (its taps are
 // adjacent there): the tiles of all sub-grids go through the same three steps; only gathering
 // (every d-th column, element-wise) and scattering know where a sub-grid's pixels lie.
@@ -130,6 +132,11 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
     if (tiles <= 0) return;
     if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
     if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
+    if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, ceil or floor size
+        if (g->dil_h != 1 || g->dil_w != 1) abort();
+        if (g->pool_height != g->out_height / 2 && g->pool_height != (g->out_height + 1) / 2) abort();
+        if (g->pool_width != g->out_width / 2 && g->pool_width != (g->out_width + 1) / 2) abort();
+    }
     const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
     const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
     const struct layout l = layout_of(m, in_channels, out_channels, tiles, parts);

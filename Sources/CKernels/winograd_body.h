@@ -3,6 +3,7 @@
 // rows into the output planes. Included once per instruction set by winograd.c with
 // WINO_SUFFIX (function name suffix), WINO_TARGET (a target attribute, or nothing) and WINO_NR
 // (the GEMM micro-kernel's panel width, which fixes the layout of the transformed inputs).
+// The pooled scatter (a 2x2 max pool fused into the output stage) is in winograd_pool_body.h.
 //
 // Phase rows: P[k][j][t] = input row k, column t*m + j of tile t (k, j < alpha), one row of
 // floats per (k, j) indexed by the tile's place in the chunk, so every transform loads and
@@ -190,7 +191,10 @@ void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, lon
     }
 }
 
-/// Output transform Y = A^T M A of output channels [co0, co1) (of cout), plus bias, then ReLU, to the output.
+#include "winograd_pool_body.h"
+
+/// Output transform Y = A^T M A of output channels [co0, co1) (of cout), plus bias, then ReLU, to the
+/// output, or its 2x2 stride-2 max pool to the pooled output when g has a pool size.
 WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long cout, long co0, long co1, long first, long count,
                                      const float *mm, long ldm, const float *bias, int relu,
                                      float *o, long ps, float *output, const int m) {
@@ -219,7 +223,8 @@ WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long
                 }
             }
         }
-        WFN(scatter)(g, co, cout, first, count, o, ps, output, m);
+        if (g->pool_height > 0 || g->pool_width > 0) WFN(scatter_pool)(g, co, cout, first, count, o, ps, output, m);
+        else WFN(scatter)(g, co, cout, first, count, o, ps, output, m);
     }
 }
 

@@ -26,15 +26,21 @@ struct fcn_winograd_geometry {
     long dil_h, dil_w;                               // dilation (1: none)
     long tiles_y, tiles_x;                           // tiles of one sub-grid
     int m;                                           // output tile side: 2 or 4
+    long pool_height, pool_width;  // 0: no pooling; else a 2x2 stride-2 max pool of the conv output (after bias and ReLU) is written instead, output planes pool_height x pool_width
 };
 
 /// Floats of scratch one chunk of up to `tiles` tiles needs (alignment slack included).
 size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, long tiles);
 
 /// Tiles [first_tile, first_tile + tiles) of the convolution: output (batch, C_out, OH, OW) =
-/// conv3x3(input) + bias (may be NULL), then ReLU if relu != 0. `packed_u` holds alpha²
-/// matrices U[ξ] (C_out x C_in, packed by fcn_gemm_pack_a under the current micro-kernel),
-/// `packed_floats` apart. `scratch` holds fcn_winograd_scratch_floats(m, …, tiles) floats.
+/// conv3x3(input) + bias (may be NULL), then ReLU if relu != 0. With a pool size set, output
+/// (batch, C_out, pool_height, pool_width) = its 2x2 stride-2 max pool instead: pooled row py
+/// covers conv rows 2py and 2py + 1 (columns likewise), a window reaching past the conv output
+/// takes the maximum of the outputs inside it; pool sizes must be ceil or floor of OH/2, OW/2,
+/// and the conv undilated (abort() otherwise). Each pooling window lies inside one tile (m even).
+/// `packed_u` holds alpha² matrices U[ξ] (C_out x C_in, packed by fcn_gemm_pack_a under the
+/// current micro-kernel), `packed_floats` apart. `scratch` holds fcn_winograd_scratch_floats(m,
+/// …, tiles) floats (the same with or without pooling).
 void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch);

@@ -9,7 +9,8 @@
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
 //      16 tiles per vector, written straight into the GEMM's packed panels;
 //   2. alpha² GEMMs on fcngc's own micro-kernel: M[ξ] (C_out x T) = U[ξ] · V[ξ];
-//   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output.
+//   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output
+//      (or, with a fused 2x2 stride-2 max pool, only each tile's pooled outputs: WinogradPool.swift).
 // Threads: as in conv2d, each GEMM is single-threaded; each worker owns a contiguous range of
 // tiles and a slice of the scratch, and runs all three stages on its own chunks without
 // synchronising; or, when U is large, all workers share each chunk stage by stage
@@ -111,11 +112,15 @@ extension Kernels {
 
     /// output (batch, C_out, OH, OW) = conv3x3(input, weights, pad, dilation) + bias, then ReLU
     /// if `relu`. A dilated conv runs as one undilated conv per sub-grid of every d-th row and
-    /// column. `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats; more gives larger chunks.
-    /// `split` says how threads share the work (nil: by the size of U, see WinogradSplit.swift).
+    /// column. With `pool` (undilated only), output (batch, C_out, pool.height, pool.width) is the
+    /// 2x2 stride-2 max pool of that instead (WinogradPool.swift), the conv's output never stored.
+    /// `scratch` must hold `winogradScratchFloats(…, tiles: 1)` floats (with or without a pool);
+    /// more gives larger chunks. `split` says how threads share the work (nil: by the size of U,
+    /// see WinogradSplit.swift).
     public static func winogradConv2d(
         input: InputWindow, batch: Int, weights u: WinogradWeights, bias: UnsafePointer<Float>?,
-        padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1, relu: Bool, output: UnsafeMutablePointer<Float>,
+        padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1, relu: Bool, pool: WinogradPool? = nil,
+        output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, threads: Int = Kernels.threads,
         split: WinogradSplit? = nil
     ) {
@@ -125,12 +130,21 @@ extension Kernels {
         precondition(dilationH >= 1 && dilationW >= 1, "winograd dilation \(dilationH)x\(dilationW)")
         let oh = input.height + 2 * padH - 2 * dilationH, ow = input.width + 2 * padW - 2 * dilationW
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
+        if let pool {
+            precondition(dilationH == 1 && dilationW == 1,
+                         "winograd with a fused 2x2 max pool needs an undilated conv, got dilation \(dilationH)x\(dilationW)")
+            precondition(isHalved(pool.height, oh) && isHalved(pool.width, ow),
+                         "winograd fused 2x2 max pool of \(pool.height)x\(pool.width) for a \(oh)x\(ow) conv output: "
+                         + "expected ceil or floor of half each (\((oh + 1) / 2) or \(oh / 2), \((ow + 1) / 2) or \(ow / 2))")
+            if pool.height == 0 || pool.width == 0 { return }
+        }
         applyBLASThreads(1)
         let grid = ScratchRules.winogradTileGrid(m: m, outHeight: oh, outWidth: ow, dilation: [dilationH, dilationW])
         let geometry = SendableBox(fcn_winograd_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
-            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, tiles_y: grid.y, tiles_x: grid.x, m: Int32(m)))
+            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, tiles_y: grid.y, tiles_x: grid.x, m: Int32(m),
+            pool_height: pool?.height ?? 0, pool_width: pool?.width ?? 0))
         let total = batch * grid.tiles
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
@@ -169,6 +183,9 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// Whether `pooled` is the ceil or the floor of size / 2 (a 2x2 stride-2 pool's output).
+    private static func isHalved(_ pooled: Int, _ size: Int) -> Bool { pooled == size / 2 || pooled == (size + 1) / 2 }
+
     /// Tiles per chunk: whole GEMM panels (32 columns), at least 32, never more than `fit`, and
     /// up to `winogradChunkBytes` of transformed inputs and products, or all that fit when U is
     /// large (over `winogradLargeWeightBytes`). Every chunk streams all of U (alpha²·C_out·C_in
