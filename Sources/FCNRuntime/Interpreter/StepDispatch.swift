@@ -14,12 +14,11 @@ enum StepDispatch {
             try pooledGemmConv(s, weights: w, in: x)
         case .conv:
             if let u = w.winograd {
-                if a.maxPool != nil { throw RuntimeError("'\(s.name)': pooling in the Winograd kernel is not built yet") }
                 let g = try geometry(s)
                 return Kernels.winogradConv2d(input: x.window(s.inputs[0]), batch: n, weights: u, bias: w.bias.map { UnsafePointer($0.pointer) },
                                               padH: g.pad[0], padW: g.pad[1], dilationH: g.dilation[0], dilationW: g.dilation[1],
-                                              relu: a.fusedReLU, output: out,
-                                              scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+                                              relu: a.fusedReLU, pool: a.maxPool.map { _ in WinogradPool(height: s.shape[1], width: s.shape[2]) },
+                                              output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
             if let lanes = w.winograd7x7 {
                 let g = try geometry(s)
