@@ -152,7 +152,7 @@ final class FirstHourTests: XCTestCase {
             return "v" + label.prefix { $0 != " " }
         }
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        let pool4 = node("pool4"), scorePool4 = node("score_pool4"), up = node("upscore2"), fuse = node("fuse_pool4+score_pool4c")
+        let pool4 = node("conv4_3+relu4_3+pool4"), scorePool4 = node("score_pool4"), up = node("upscore2"), fuse = node("fuse_pool4+score_pool4c")   // pool4 is fused into conv4_3
         let skip = lines.first { $0.hasPrefix("  \(pool4) -> \(scorePool4)") } ?? "no edge \(pool4) -> \(scorePool4)"
         XCTAssertTrue(skip.contains("style=dashed") && skip.contains("#1a73e8"), skip)
         let upEdge = lines.first { $0.hasPrefix("  \(up) -> \(fuse)") } ?? "no edge \(up) -> \(fuse) dashed"
