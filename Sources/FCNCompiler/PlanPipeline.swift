@@ -11,6 +11,7 @@ public enum PlanPipeline {
         (FoldScalePass.name, FoldScalePass.run),                        // constant scale -> next conv's weights
         (FoldBatchNormPass.name, FoldBatchNormPass.run),                // conv + batch norm: one conv, new weights
         (FuseReLUPass.name, FuseReLUPass.run),                          // conv/sum/batch norm + ReLU as one step
+        (FusePoolPass.name, FusePoolPass.run),                          // conv + 2x2 max pool: the conv writes pooled tiles
         (BilinearUpsamplePass.name, BilinearUpsamplePass.run),          // fixed bilinear deconv -> per-channel
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers

@@ -55,7 +55,10 @@ public enum OutputSize {
         guard let g = a.geometry else { return nil }
         let k = g.kernel[axis], s = g.stride[axis], p = g.pad[axis], d = g.dilation[axis]
         switch kind {
-        case .conv: return conv(size, kernel: k, stride: s, pad: p, dilation: d)
+        case .conv:
+            let out = conv(size, kernel: k, stride: s, pad: p, dilation: d)
+            guard let pool = a.maxPool, case .success(let n) = out else { return out }
+            return pool.pooled(n)
         case .deconv, .upsample: return deconv(size, kernel: k, stride: s, pad: p, dilation: d)
         case .pool: return pool(size, kernel: k, stride: s, pad: p, rounding: a.rounding ?? .ceil)
         case .relu, .lrn, .dropout, .scale, .crop, .sum, .batchnorm, .concat, .resize: return nil

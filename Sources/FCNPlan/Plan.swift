@@ -74,6 +74,22 @@ public struct Step: Codable, Sendable {
     }
 }
 
+extension Step {
+    /// A conv's own output shape [C, H, W] before a fused pooling (`attributes.maxPool`), from
+    /// the one output-size rule; `shape` for every other step (and for a conv without one).
+    public var convOutputShape: [Int] {
+        guard kind == .conv, attributes.maxPool != nil, let g = attributes.geometry else { return shape }
+        let x = VerifyPlan.readShape(inputs[0])
+        var out = [shape[0], 0, 0]
+        for axis in 0..<2 {
+            guard case .success(let n) = OutputSize.conv(x[axis + 1], kernel: g.kernel[axis], stride: g.stride[axis],
+                                                         pad: g.pad[axis], dilation: g.dilation[axis]) else { return shape }
+            out[axis + 1] = n
+        }
+        return out
+    }
+}
+
 public struct Slot: Codable, Sendable, Equatable {
     public var id: Int
     public var offset: Int
@@ -131,7 +147,7 @@ public struct PlanOutput: Codable, Sendable, Equatable {
 public struct Plan: Codable, Sendable {
     public static let formatName = "fcngc-plan"
     /// The plan format version this build reads and writes.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
     public var format = Plan.formatName
     public var version = Plan.formatVersion
     public var model: String

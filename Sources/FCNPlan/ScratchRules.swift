@@ -19,6 +19,9 @@
 //   64 input channels (64·36·64) and the block's products (64·32 per tile)
 //   (`winograd7x7GroupFloats`, the C kernel's layout): all tiles for two workers, capped at
 //   `winogradBudgetBytes` but at least groups of 32 tiles for two.
+// A conv with a fused 2x2 max pooling: on Winograd F(m,3), its rule above (the output transform
+//   pools each tile); on GEMM, its rule plus one image of the conv's own output
+//   (`pooledConvFloats`), which is pooled from there.
 
 public enum ScratchRules {
     /// Default scratch budget per step: 8 MiB (a whole im2col of conv1_2 at 500x500 is 1.1 GB).
@@ -153,6 +156,9 @@ public enum ScratchRules {
         let all = winograd7x7GroupFloats(inChannels: cin, tiles: tiles, workers: 2)
         return max(min(all, winogradBudgetBytes / 4), winograd7x7GroupFloats(inChannels: cin, tiles: 32, workers: 2))
     }
+
+    /// Floats one image of a GEMM conv's own output takes when a fused pooling reads it from scratch.
+    public static func pooledConvFloats(_ convOutput: [Int]) -> Int { convOutput.reduce(1, *) }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }

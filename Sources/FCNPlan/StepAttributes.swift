@@ -94,6 +94,21 @@ public struct FoldedBatchNorm: Hashable, Codable, Sendable {
     public init(layer: String, eps: Double) { self.layer = layer; self.eps = eps }
 }
 
+/// A 2x2, stride-2, unpadded max pooling fused into the convolution before it: the conv writes
+/// only the pooled output. A window that reaches past the conv's output (ceil rounding of an
+/// odd size) takes the largest of the outputs inside it, as the pool step would.
+public struct FusedMaxPool: Hashable, Codable, Sendable {
+    public var rounding: Rounding
+    public init(rounding: Rounding) { self.rounding = rounding }
+    /// The only pooling window that is fused.
+    public static let geometry = Geometry(kernel: [2, 2], stride: [2, 2], pad: [0, 0])
+
+    /// The pooled size of a conv output of `size` along one axis.
+    public func pooled(_ size: Int) -> Result<Int, SizeProblem> {
+        OutputSize.pool(size, kernel: 2, stride: 2, pad: 0, rounding: rounding)
+    }
+}
+
 /// Kernel parameters. Which fields a kind needs is `StepKind.required` (checked by VerifyPlan).
 public struct StepAttributes: Hashable, Codable, Sendable {
     /// conv, deconv, upsample, pool.
@@ -124,9 +139,16 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     public var batchNorm: FoldedBatchNorm? = nil
     /// conv: how it is computed (ConvAlgorithmPass); nil: im2col GEMM (1x1: one GEMM).
     public var algorithm: ConvAlgorithm? = nil
+    /// conv: a 2x2 stride-2 max pooling of its output (after the ReLU) fused into it
+    /// (FusePoolPass); the step's shape is then the pooled output's.
+    public var maxPool: FusedMaxPool? = nil
     public init() {}
 
     public var fusedReLU: Bool { relu ?? false }
+
+    /// What is fused into the step's own op, as the plan dump and traces show it: "+relu",
+    /// "+relu+maxpool", "".
+    public var fusedSuffix: String { (fusedReLU ? "+relu" : "") + (maxPool != nil ? "+maxpool" : "") }
 }
 
 extension StepKind {

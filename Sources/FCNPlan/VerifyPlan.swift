@@ -125,6 +125,13 @@ public enum VerifyPlan {
         if s.kind == .deconv, a.upsampler == .fixedBilinear, x[0] != s.shape[0] || a.group != 1 {
             out.append("\(at): a fixed bilinear upsampler maps each channel to itself")
         }
+        if a.maxPool != nil {
+            if s.kind != .conv {
+                out.append("\(at) (\(s.kind.rawValue)) cannot apply a fused max pooling")
+            } else if a.algorithm == .winogradF2x7 || (a.algorithm?.winogradTileSide != nil && a.geometry?.dilation != [1, 1]) {
+                out.append("\(at): a fused max pooling needs an undilated Winograd F(m,3) or a GEMM conv, not \(a.algorithm!.rawValue)")
+            }
+        }
         if let alg = a.algorithm {
             if s.kind != .conv {
                 out.append("\(at): \(alg.rawValue) is for convolutions")
@@ -219,14 +226,17 @@ public enum VerifyPlan {
         let x = readShape(s.inputs[0]), grp = s.attributes.group ?? 1
         switch s.kind {
         case .conv:
+            let o = s.convOutputShape
             if let m = s.attributes.algorithm?.winogradTileSide {
-                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: s.shape[0], outHeight: s.shape[1], outWidth: s.shape[2],
+                return ScratchRules.winogradFloats(m: m, inChannels: x[0], outChannels: o[0], outHeight: o[1], outWidth: o[2],
                                                    dilation: g.dilation)
             }
             if s.attributes.algorithm == .winogradF2x7 {
-                return ScratchRules.winograd7x7Floats(inChannels: x[0], outHeight: s.shape[1], outWidth: s.shape[2])
+                return ScratchRules.winograd7x7Floats(inChannels: x[0], outHeight: o[1], outWidth: o[2])
             }
-            return ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: s.shape[1], outWidth: s.shape[2])
+            let gemm = ScratchRules.convFloats(g, inChannelsPerGroup: x[0] / max(grp, 1), outHeight: o[1], outWidth: o[2])
+            // A fused pooling on GEMM: one image's conv output, pooled from there.
+            return gemm + (s.attributes.maxPool == nil ? 0 : ScratchRules.pooledConvFloats(o))
         case .deconv where s.attributes.upsampler == .learned:
             let full = (0..<2).map { (try? OutputSize.of(.deconv, s.attributes, axis: $0, input: x[$0 + 1])?.get()) ?? 0 }
             let window = s.outputWindow ?? Window(y: 0, x: 0, h: full[0], w: full[1])

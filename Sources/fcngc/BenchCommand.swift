@@ -10,7 +10,8 @@
 // after a call), since conv2d runs OpenBLAS single-threaded inside its own workers.
 // A conv the plan computes with Winograd runs Kernels.winogradConv2d (column "alg"); its GEMM
 // shape and GFLOP stay those of the direct convolution, so its GF/s are "effective" and its
-// conv/sgemm ratio says how much faster than the im2col GEMM it is.
+// conv/sgemm ratio says how much faster than the im2col GEMM it is. A Winograd conv with a fused
+// 2x2 max pool (fuse-pool) is timed with it, as it runs; a GEMM one without (its pool is a second pass).
 
 import ArgumentParser
 import COpenBLAS
@@ -137,6 +138,8 @@ private final class ConvLayer {
     let window: InputWindow
     let inputT: Tensor, weights: Tensor, bias: Tensor, output: Tensor, scratch: Tensor
     let relu: Bool
+    /// A fused 2x2 max pool the Winograd kernel applies as it writes (GEMM convs are timed without theirs).
+    let pool: WinogradPool?
     let m: Int, n: Int, k: Int
     let winograd: WinogradWeights?
 
@@ -161,7 +164,8 @@ private final class ConvLayer {
         Bench.fillRandom(bias.pointer, count: bias.count, seed: 4)
         relu = a.relu ?? false
         let (oh, ow) = p.convOutputSize(height: window.height, width: window.width)
-        output = Tensor(shape: [1, p.outChannels, oh, ow])
+        pool = a.maxPool != nil && a.algorithm?.winogradTileSide != nil ? WinogradPool(height: s.shape[1], width: s.shape[2]) : nil
+        output = Tensor(shape: [1, p.outChannels, pool?.height ?? oh, pool?.width ?? ow])
         scratch = Tensor(shape: [capacity])
         m = p.outChannels / p.groups
         n = oh * ow
@@ -177,7 +181,7 @@ private final class ConvLayer {
     func run() {
         if let winograd {
             return Kernels.winogradConv2d(input: window, batch: 1, weights: winograd, bias: bias.pointer, padH: p.padH, padW: p.padW,
-                                          relu: relu, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
+                                          relu: relu, pool: pool, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
         }
         Kernels.conv2d(input: window, batch: 1, weights: weights.pointer, bias: bias.pointer, params: p, relu: relu,
                        output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)

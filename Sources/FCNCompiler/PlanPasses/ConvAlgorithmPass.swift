@@ -108,7 +108,8 @@ public enum ConvAlgorithmPass {
         }
         let mib = "\(budget >> 20) MiB: \(rule), at least \(transformedWeightFloor >> 20) MiB"
         for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
-            for i in order where choice[i]!.0 == from {
+            // A conv with a fused pooling stays on Winograd: on GEMM its whole output would be scratch.
+            for i in order where choice[i]!.0 == from && !(to == .im2colGemm && plan.steps[i].attributes.maxPool != nil) {
                 if total() <= budget { return }
                 let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
                 choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib))")
@@ -135,7 +136,7 @@ public enum ConvAlgorithmPass {
     public static let minWinograd7x7Saving = 1.25
 
     static func choose7x7(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
-        let cin = s.inputs[0].shape[0], oh = s.shape[1], ow = s.shape[2]
+        let cin = s.inputs[0].shape[0], oh = s.convOutputShape[1], ow = s.convOutputShape[2]
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.im2colGemm, "--conv-algorithm winograd-f2x3 (precise mode): a 7x7 conv stays on GEMM")
@@ -173,7 +174,7 @@ public enum ConvAlgorithmPass {
         case .auto where cin < minWinogradInputChannels:
             return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
-            let oh = s.shape[1], ow = s.shape[2]
+            let oh = s.convOutputShape[1], ow = s.convOutputShape[2]
             let f4 = 36 * ScratchRules.winogradTileGrid(m: 4, outHeight: oh, outWidth: ow, dilation: dil).tiles
             let f2 = 16 * ScratchRules.winogradTileGrid(m: 2, outHeight: oh, outWidth: ow, dilation: dil).tiles
             if f2 < f4 {

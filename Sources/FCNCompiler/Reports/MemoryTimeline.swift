@@ -12,7 +12,8 @@ import FCNPlan
 
 public struct MemoryTimeline: Codable, Sendable {
     public struct Buffer: Codable, Sendable {
-        /// The value id (0: the network input) and the name it is read by (its step's name).
+        /// The value id (0: the network input) and its name: the layer whose value it is
+        /// (`Plan.outputLayer(of:)`), as the plan dump's inputs column names it.
         public var value: Int
         public var name: String
         public var bytes: Int
@@ -36,7 +37,7 @@ public struct MemoryTimeline: Codable, Sendable {
     public init(_ plan: Plan) {
         let n = plan.steps.count
         var names = Dictionary(uniqueKeysWithValues: plan.inputs.map { ($0.value, $0.name) })
-        for s in plan.steps { names[s.value] = s.name }
+        for s in plan.steps { names[s.value] = plan.outputLayer(of: s) }
         var readers: [Int: [Int]] = [:]
         for (i, s) in plan.steps.enumerated() {
             for v in Set(s.inputs.map(\.value)).sorted() { readers[v, default: []].append(i) }

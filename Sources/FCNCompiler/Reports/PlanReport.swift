@@ -27,7 +27,7 @@ public enum PlanReport {
     static func opName(_ s: Step) -> String {
         var op = s.kind.rawValue
         if s.kind == .pool, let m = s.attributes.method { op = m.rawValue + "pool" }
-        if s.attributes.relu == true { op += "+relu" }
+        op += s.attributes.fusedSuffix
         if s.inPlace { op += "!" }
         return op
     }

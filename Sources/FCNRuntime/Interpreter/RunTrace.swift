@@ -98,7 +98,7 @@ public final class RunTrace {
             let ns = max(span.end &- span.start, 1)
             let macs = s.macs * batch
             var args: [String: TraceJSON.Value] = [
-                "step": .int(span.index), "op": .string(s.kind.rawValue + (s.attributes.relu == true ? "+relu" : "")),
+                "step": .int(span.index), "op": .string(s.kind.rawValue + s.attributes.fusedSuffix),
                 "sources": .string(s.sources.map(\.name).joined(separator: "+")),
                 "source locations": .raw("[" + s.sources.map { TraceJSON.quote($0.location) }.joined(separator: ",") + "]"),
                 "output": .string((s.shape.map(String.init)).joined(separator: "x")), "batch": .int(batch), "MACs": .int(macs),

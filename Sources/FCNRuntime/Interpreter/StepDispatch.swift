@@ -10,13 +10,15 @@ enum StepDispatch {
         let n = x.batch
         let a = s.attributes
         switch s.kind {
+        case .conv where a.maxPool != nil && w.winograd == nil:
+            try pooledGemmConv(s, weights: w, in: x)
         case .conv:
             if let u = w.winograd {
                 let g = try geometry(s)
                 return Kernels.winogradConv2d(input: x.window(s.inputs[0]), batch: n, weights: u, bias: w.bias.map { UnsafePointer($0.pointer) },
                                               padH: g.pad[0], padW: g.pad[1], dilationH: g.dilation[0], dilationW: g.dilation[1],
-                                              relu: a.fusedReLU, output: out,
-                                              scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+                                              relu: a.fusedReLU, pool: a.maxPool.map { _ in WinogradPool(height: s.shape[1], width: s.shape[2]) },
+                                              output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
             if let lanes = w.winograd7x7 {
                 let g = try geometry(s)
@@ -83,6 +85,34 @@ enum StepDispatch {
             Kernels.bilinearResize(input: x.window(s.inputs[0]), batch: n, alignCorners: align, outHeight: s.shape[1], outWidth: s.shape[2], output: out)
         case .crop, .dropout:
             Kernels.cropCopy(input: x.window(s.inputs[0]), batch: n, output: out)
+        }
+    }
+
+    /// A GEMM conv with a fused 2x2 max pooling: each image's conv output goes to the front of
+    /// the scratch (ScratchRules.pooledConvFloats) and is pooled from there into the step's output.
+    static func pooledGemmConv(_ s: Step, weights w: PreparedWeights, in x: Executable) throws {
+        guard let pool = s.attributes.maxPool else { return }
+        let conv = s.convOutputShape, convFloats = ScratchRules.pooledConvFloats(conv), pooledFloats = s.shape.reduce(1, *)
+        let input = x.window(s.inputs[0]), params = try convParams(s), out = x.pointer(slot: s.slot)
+        let buffer = x.scratch.pointer, scratch = buffer + convFloats, capacity = x.scratchCapacity - convFloats
+        guard capacity >= 0 else { throw RuntimeError("'\(s.name)': the plan's scratch cannot hold its \(conv) output") }
+        let g = FusedMaxPool.geometry
+        let p = PoolParams(kernelH: g.kernel[0], kernelW: g.kernel[1], strideH: g.stride[0], strideW: g.stride[1], padH: 0, padW: 0)
+        for image in 0..<x.batch {
+            var one = input
+            one.base += image * input.batchStride
+            let bias = w.bias.map { UnsafePointer($0.pointer) }
+            if let packed = w.packedConv {
+                Kernels.conv2d(input: one, batch: 1, packedWeights: packed, bias: bias, params: params, relu: s.attributes.fusedReLU,
+                               output: buffer, scratch: scratch, scratchCapacity: capacity)
+            } else if let weight = w.weight {
+                Kernels.conv2d(input: one, batch: 1, weights: weight.pointer, bias: bias, params: params, relu: s.attributes.fusedReLU,
+                               output: buffer, scratch: scratch, scratchCapacity: capacity)
+            } else {
+                throw RuntimeError("no weights for '\(s.name)'")
+            }
+            Kernels.maxPool(input: InputWindow(base: buffer, channels: conv[0], height: conv[1], width: conv[2]), batch: 1,
+                            params: p, rounding: pool.rounding, output: out + image * pooledFloats)
         }
     }
 
