@@ -4,7 +4,7 @@
 // at output (0, 0) with m even, so tile t's m x m outputs hold the whole windows of its m/2 x m/2
 // pooled outputs: pooled row ty·m/2 + a, column (tx + t)·m/2 + c of the segment's tile row.
 
-/// max(a, b) per lane, as the pooling kernels' `b >= a ? b : a` (vmaxps with the operands swapped).
+/// max(a, b) per lane as the runtime's max pool combines values: `b >= a ? b : a` (a NaN in a stays).
 #define WINO_VMAX(a, b) ((v16)(((v16i)(a) & ~(v16i)((b) >= (a))) | ((v16i)(b) & (v16i)((b) >= (a)))))
 
 /// The pooled value of tile t (at `t` of phase rows r0, r1: conv rows 2a and 2a + 1, r1 == r0 when

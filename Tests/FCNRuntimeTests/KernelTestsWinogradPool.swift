@@ -11,7 +11,8 @@ import FCNRuntime
 import FCNTestSupport
 
 extension KernelTestsWinograd {
-    /// The pooled output of the fused conv (NaN where the kernel wrote nothing).
+    /// The pooled output of the fused conv (NaN where the kernel wrote nothing), written into a
+    /// buffer with guard zones before and after it that must stay untouched.
     func runPooledWinograd(_ input: WindowedCase, weights: [Float], bias: [Float]?, outChannels: Int, tile: WinogradTile,
                            pad: (Int, Int), relu: Bool, ceil: Bool, scratchTiles: Int, threads: Int,
                            split: WinogradSplit? = nil) -> NaiveTensor {
@@ -22,16 +23,23 @@ extension KernelTestsWinograd {
         let oh = input.height + 2 * pad.0 - 2, ow = input.width + 2 * pad.1 - 2
         let pool = WinogradPool(height: ceil ? (oh + 1) / 2 : oh / 2, width: ceil ? (ow + 1) / 2 : ow / 2)
         let cap = threads * Kernels.winogradScratchFloats(tile: tile, inChannels: cin, outChannels: outChannels, tiles: scratchTiles)
-        return input.withWindow { win in
-            runKernel(shape: [input.buffer.n, outChannels, pool.height, pool.width]) { out in
+        let shape = [input.buffer.n, outChannels, pool.height, pool.width], count = shape.reduce(1, *)
+        let guardFloats = 64, guardValue: Float = -12345.5
+        var buffer = [Float](repeating: guardValue, count: count + 2 * guardFloats)
+        for i in 0..<count { buffer[guardFloats + i] = .nan }
+        input.withWindow { win in
+            buffer.withUnsafeMutableBufferPointer { out in
                 withScratch(cap) { scratch, cap in
                     let b = bias.map { Tensor(shape: [$0.count], values: $0) }
                     Kernels.winogradConv2d(input: win, batch: input.buffer.n, weights: u, bias: b.map { UnsafePointer($0.pointer) },
-                                           padH: pad.0, padW: pad.1, relu: relu, pool: pool, output: out,
+                                           padH: pad.0, padW: pad.1, relu: relu, pool: pool, output: out.baseAddress! + guardFloats,
                                            scratch: scratch, scratchCapacity: cap, threads: threads, split: split)
                 }
             }
         }
+        let outside = buffer[..<guardFloats] + buffer[(guardFloats + count)...]
+        XCTAssertTrue(outside.allSatisfy { $0 == guardValue }, "the pooled conv wrote outside its output \(shape)")
+        return NaiveTensor(shape: shape, values: Array(buffer[guardFloats..<(guardFloats + count)]))
     }
 
     /// The naive 2x2 stride-2 max pool of an exact conv output: pooled row py covers rows 2py and

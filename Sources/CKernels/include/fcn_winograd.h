@@ -1,9 +1,9 @@
 // fcn_winograd: one chunk of a Winograd F(m x m, 3 x 3) convolution (m = 2 or 4) on fcngc's
 // GEMM: input transform of every channel, alpha² products with the packed transformed weights,
-// output transform with bias and ReLU. Transforms run on 16 tiles at a time, compiled for
-// AVX-512, AVX2 and the baseline ISA (target attributes) and chosen with the GEMM's
-// micro-kernel (fcn_gemm_isa). The caller (FCNRuntime's winogradConv2d) splits the tiles over
-// threads and chunks; see winograd.c for the algorithm.
+// output transform with bias and ReLU, optionally followed by a fused 2x2 stride-2 max pool.
+// Transforms run on 16 tiles at a time, compiled for AVX-512, AVX2 and the baseline ISA (target
+// attributes) and chosen with the GEMM's micro-kernel (fcn_gemm_isa). The caller (FCNRuntime's
+// winogradConv2d) splits the tiles over threads and chunks; see winograd.c for the algorithm.
 #ifndef FCN_WINOGRAD_H
 #define FCN_WINOGRAD_H
 
