@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "FCNCLITests", dependencies: ["fcngc", "FCNRuntime"]),
         .testTarget(name: "FCNONNXTests", dependencies: ["FCNONNX", "FCNTestSupport"]),
         .testTarget(name: "FCNCaffeTests", dependencies: ["FCNCaffe", "FCNTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["FCNFuzzEntries"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FCNFuzzEntries", "FCNPlan"]),
     ],
     swiftLanguageModes: [.v5]
 )

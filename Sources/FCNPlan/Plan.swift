@@ -78,8 +78,10 @@ extension Step {
     /// A conv's own output shape [C, H, W] before a fused pooling (`attributes.maxPool`), from
     /// the one output-size rule; `shape` for every other step (and for a conv without one).
     public var convOutputShape: [Int] {
-        guard kind == .conv, attributes.maxPool != nil, let g = attributes.geometry else { return shape }
-        let x = VerifyPlan.readShape(inputs[0])
+        guard kind == .conv, attributes.maxPool != nil, let g = attributes.geometry, let first = inputs.first, shape.count == 3,
+              [g.kernel, g.stride, g.pad, g.dilation].allSatisfy({ $0.count == 2 }) else { return shape }
+        let x = VerifyPlan.readShape(first)
+        guard x.count == 3 else { return shape }
         var out = [shape[0], 0, 0]
         for axis in 0..<2 {
             guard case .success(let n) = OutputSize.conv(x[axis + 1], kernel: g.kernel[axis], stride: g.stride[axis],

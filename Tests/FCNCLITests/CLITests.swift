@@ -88,7 +88,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)   // like diff(1): they differ
         XCTAssertTrue(r.stdout.contains("+ score_pool3 "), r.stdout)
         XCTAssertTrue(r.stdout.contains("score  crop offset 27 -> 31"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("parameters") && r.stdout.contains("+5,397"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("parameters") && r.stdout.contains("+5,397 (+<0.01%)"), r.stdout)
     }
 
     func testCheckReportsEverySpec() throws {

@@ -116,10 +116,19 @@ public struct PlanDiff: Codable, Sendable {
         for d in deltas {
             let f: (Int) -> String = d.bytes ? Format.bytes : Format.grouped
             let diff = d.b - d.a
-            let pct = d.a == 0 ? "" : " (\(diff >= 0 ? "+" : "")\(String(format: "%.2f", Double(diff) / Double(d.a) * 100))%)"
+            let pct = d.a == 0 ? "" : " (\(Self.percent(diff, of: d.a)))"
             t.add([d.what, f(d.a), f(d.b), (diff > 0 ? "+" : "") + f(diff) + pct])
         }
         out += "\ncosts:\n" + t.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         return out
+    }
+
+    /// A change relative to `base` as a percentage: "+1.25%", "-0.40%", "0%", and "+<0.01%" for a
+    /// change too small to show in two decimals (not "+0.00%", which reads as no change).
+    static func percent(_ diff: Int, of base: Int) -> String {
+        if diff == 0 { return "0%" }
+        let p = Double(diff) / Double(base) * 100
+        if abs(p) < 0.005 { return (diff > 0 ? "+" : "-") + "<0.01%" }
+        return String(format: "%+.2f%%", p)
     }
 }
