@@ -26,19 +26,8 @@ extension InterpreterTests {
                 XCTAssertEqual(pooled.map(\.name), ["conv1_2", "conv2"], "\(size)")
                 let want: ConvAlgorithm = mode == .auto ? .winogradF4x3 : mode == .gemm ? .im2colGemm : .winogradF2x3
                 XCTAssertEqual(pooled.map { $0.attributes.algorithm }, [want, want], "\(mode) at \(size)")
-                let exe = try Executable(plan: plan, weights: weights, batch: batch)
-                var compared = 0
-                exe.observer = { _, step, out in
-                    guard let id = step.sources.compactMap({ c.graph.id(named: $0.name) }).max() else { return }
-                    let want = reference[id].values, got = out.toArray()
-                    XCTAssertEqual(got.count, want.count, step.name)
-                    let scale = max(want.map { abs($0) }.max() ?? 0, 1e-30)
-                    let err = zip(got, want).map { Double(abs($0 - $1) / scale) }.max() ?? .infinity
-                    XCTAssertLessThan(err, 2e-5, "\(mode) at \(size) batch \(batch): step '\(step.name)'")
-                    compared += 1
-                }
-                _ = try exe.run(input.toTensor())
-                XCTAssertEqual(compared, plan.steps.count)
+                try compareEveryStep(plan, c, weights: weights, input: input, batch: batch, reference: reference,
+                                     "\(mode) at \(size) batch \(batch)")
             }
         }
     }

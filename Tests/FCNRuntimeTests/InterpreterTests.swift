@@ -45,6 +45,29 @@ final class InterpreterTests: XCTestCase {
         return try XCTUnwrap(c)
     }
 
+    /// Runs `plan` on `input` and compares every step's output with the reference value of the
+    /// layer it stands for (its last source in graph order), within 2e-5 of that value's largest
+    /// magnitude; returns the worst such error.
+    @discardableResult
+    func compareEveryStep(_ plan: Plan, _ c: Compilation, weights: DictionaryWeights, input: NaiveTensor, batch: Int,
+                          reference: [NaiveTensor], _ context: String, file: StaticString = #filePath, line: UInt = #line) throws -> Double {
+        let exe = try Executable(plan: plan, weights: weights, batch: batch)
+        var compared = 0, worst = 0.0
+        exe.observer = { _, step, out in
+            guard let id = step.sources.compactMap({ c.graph.id(named: $0.name) }).max() else { return }
+            let want = reference[id].values, got = out.toArray()
+            XCTAssertEqual(got.count, want.count, step.name, file: file, line: line)
+            let scale = max(want.map { abs($0) }.max() ?? 0, 1e-30)
+            let err = zip(got, want).map { Double(abs($0 - $1) / scale) }.max() ?? .infinity
+            XCTAssertLessThan(err, 2e-5, "\(context): step '\(step.name)'", file: file, line: line)
+            worst = max(worst, err)
+            compared += 1
+        }
+        _ = try exe.run(input.toTensor())
+        XCTAssertEqual(compared, plan.steps.count, file: file, line: line)
+        return worst
+    }
+
     /// Runs the plan and the naive graph; compares every step's output with the layer it stands for.
     func check(_ name: String, _ size: Pair, batch: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
         let c = try compile(name, size)
@@ -103,20 +126,8 @@ final class InterpreterTests: XCTestCase {
                 // At 12x12, fc6b's 4x4 output is too small for F(2,7) to pay: GEMM beside Winograd.
                 let small = size == Pair(12, 12)
                 XCTAssertEqual(sevens, mode == .auto ? [.winogradF2x7, small ? .im2colGemm : .winogradF2x7] : [.im2colGemm, .im2colGemm], "\(size)")
-                let exe = try Executable(plan: plan, weights: weights, batch: batch)
-                var compared = 0
-                exe.observer = { _, step, out in
-                    guard let id = step.sources.compactMap({ c.graph.id(named: $0.name) }).max() else { return }
-                    let want = reference[id].values, got = out.toArray()
-                    XCTAssertEqual(got.count, want.count, step.name)
-                    let scale = max(want.map { abs($0) }.max() ?? 0, 1e-30)
-                    let err = zip(got, want).map { Double(abs($0 - $1) / scale) }.max() ?? .infinity
-                    XCTAssertLessThan(err, 2e-5, "\(mode) at \(size) batch \(batch): step '\(step.name)'")
-                    worst[mode] = max(worst[mode] ?? 0, err)
-                    compared += 1
-                }
-                _ = try exe.run(input.toTensor())
-                XCTAssertEqual(compared, plan.steps.count)
+                worst[mode] = try compareEveryStep(plan, c, weights: weights, input: input, batch: batch, reference: reference,
+                                                   "\(mode) at \(size) batch \(batch)")
             }
             XCTAssertGreaterThan(worst[.auto] ?? 0, 0, "the Winograd plan computed something different from GEMM's")
         }
