@@ -105,7 +105,8 @@ public struct FusedMaxPool: Hashable, Codable, Sendable {
 
     /// The pooled size of a conv output of `size` along one axis.
     public func pooled(_ size: Int) -> Result<Int, SizeProblem> {
-        OutputSize.pool(size, kernel: 2, stride: 2, pad: 0, rounding: rounding)
+        let g = Self.geometry
+        return OutputSize.pool(size, kernel: g.kernel[0], stride: g.stride[0], pad: g.pad[0], rounding: rounding)
     }
 }
 

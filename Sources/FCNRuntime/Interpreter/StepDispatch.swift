@@ -26,14 +26,8 @@ enum StepDispatch {
                                                  padH: g.pad[0], padW: g.pad[1], relu: a.fusedReLU, output: out,
                                                  scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
             }
-            if let packed = w.packedConv {
-                return Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, packedWeights: packed, bias: w.bias.map { UnsafePointer($0.pointer) },
-                                      params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer,
-                                      scratchCapacity: x.scratchCapacity)
-            }
-            guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
-            Kernels.conv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
-                           params: try convParams(s), relu: a.fusedReLU, output: out, scratch: x.scratch.pointer, scratchCapacity: x.scratchCapacity)
+            try gemmConv(s, weights: w, input: x.window(s.inputs[0]), batch: n, output: out, scratch: x.scratch.pointer,
+                         scratchCapacity: x.scratchCapacity)
         case .deconv:
             guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
             Kernels.deconv2d(input: x.window(s.inputs[0]), batch: n, weights: weight.pointer, bias: w.bias.map { UnsafePointer($0.pointer) },
@@ -93,7 +87,7 @@ enum StepDispatch {
     static func pooledGemmConv(_ s: Step, weights w: PreparedWeights, in x: Executable) throws {
         guard let pool = s.attributes.maxPool else { return }
         let conv = s.convOutputShape, convFloats = ScratchRules.pooledConvFloats(conv), pooledFloats = s.shape.reduce(1, *)
-        let input = x.window(s.inputs[0]), params = try convParams(s), out = x.pointer(slot: s.slot)
+        let input = x.window(s.inputs[0]), out = x.pointer(slot: s.slot)
         let buffer = x.scratch.pointer, scratch = buffer + convFloats, capacity = x.scratchCapacity - convFloats
         guard capacity >= 0 else { throw RuntimeError("'\(s.name)': the plan's scratch cannot hold its \(conv) output") }
         let g = FusedMaxPool.geometry
@@ -101,19 +95,23 @@ enum StepDispatch {
         for image in 0..<x.batch {
             var one = input
             one.base += image * input.batchStride
-            let bias = w.bias.map { UnsafePointer($0.pointer) }
-            if let packed = w.packedConv {
-                Kernels.conv2d(input: one, batch: 1, packedWeights: packed, bias: bias, params: params, relu: s.attributes.fusedReLU,
-                               output: buffer, scratch: scratch, scratchCapacity: capacity)
-            } else if let weight = w.weight {
-                Kernels.conv2d(input: one, batch: 1, weights: weight.pointer, bias: bias, params: params, relu: s.attributes.fusedReLU,
-                               output: buffer, scratch: scratch, scratchCapacity: capacity)
-            } else {
-                throw RuntimeError("no weights for '\(s.name)'")
-            }
+            try gemmConv(s, weights: w, input: one, batch: 1, output: buffer, scratch: scratch, scratchCapacity: capacity)
             Kernels.maxPool(input: InputWindow(base: buffer, channels: conv[0], height: conv[1], width: conv[2]), batch: 1,
                             params: p, rounding: pool.rounding, output: out + image * pooledFloats)
         }
+    }
+
+    /// A conv on GEMM (im2col, or one GEMM for 1x1), with its weights packed for fcngc's GEMM or plain (OpenBLAS).
+    static func gemmConv(_ s: Step, weights w: PreparedWeights, input: InputWindow, batch: Int, output: UnsafeMutablePointer<Float>,
+                         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int) throws {
+        let bias = w.bias.map { UnsafePointer($0.pointer) }, params = try convParams(s), relu = s.attributes.fusedReLU
+        if let packed = w.packedConv {
+            return Kernels.conv2d(input: input, batch: batch, packedWeights: packed, bias: bias, params: params, relu: relu,
+                                  output: output, scratch: scratch, scratchCapacity: scratchCapacity)
+        }
+        guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
+        Kernels.conv2d(input: input, batch: batch, weights: weight.pointer, bias: bias, params: params, relu: relu,
+                       output: output, scratch: scratch, scratchCapacity: scratchCapacity)
     }
 
     static func geometry(_ s: Step) throws -> Geometry {
