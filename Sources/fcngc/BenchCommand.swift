@@ -181,7 +181,7 @@ private final class ConvLayer {
     func run() {
         if let winograd {
             return Kernels.winogradConv2d(input: window, batch: 1, weights: winograd, bias: bias.pointer, padH: p.padH, padW: p.padW,
-                                          relu: relu, pool: pool, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
+                                          dilationH: p.dilationH, dilationW: p.dilationW, relu: relu, pool: pool, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
         }
         Kernels.conv2d(input: window, batch: 1, weights: weights.pointer, bias: bias.pointer, params: p, relu: relu,
                        output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
