@@ -15,6 +15,7 @@ public enum PlanPipeline {
         (BilinearUpsamplePass.name, BilinearUpsamplePass.run),          // fixed bilinear deconv -> per-channel
         (FoldCropIntoUpsamplePass.name, FoldCropIntoUpsamplePass.run),  // upsample computes only the surviving window
         (CropAsWindowPass.name, CropAsWindowPass.run),                  // crops become windows read by consumers
+        (FuseResidualPass.name, FuseResidualPass.run),                  // conv + residual sum (+ ReLU): the GEMM adds the shortcut
         (PlanMemoryPass.name, PlanMemoryPass.run),                      // liveness, slots, in place, scratch
         (ConvAlgorithmPass.name, ConvAlgorithmPass.run),                // im2col GEMM, 1x1 GEMM or Winograd per conv
     ]

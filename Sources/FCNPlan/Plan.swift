@@ -1,5 +1,5 @@
 // The execution plan: what the interpreter runs and what reviewers read. A plain Codable
-// value (format "fcngc-plan", version 3), built once per model and input size by the
+// value (format "fcngc-plan", version 5), built once per model and input size by the
 // compiler, saved as JSON, and run by the runtime, which depends on this module alone.
 //
 // Steps run in order. Each reads `inputs` — views of buffers: a value (the network input
@@ -149,7 +149,7 @@ public struct PlanOutput: Codable, Sendable, Equatable {
 public struct Plan: Codable, Sendable {
     public static let formatName = "fcngc-plan"
     /// The plan format version this build reads and writes.
-    public static let formatVersion = 4
+    public static let formatVersion = 5
     public var format = Plan.formatName
     public var version = Plan.formatVersion
     public var model: String

@@ -110,6 +110,18 @@ public struct FusedMaxPool: Hashable, Codable, Sendable {
     }
 }
 
+/// A two-input sum fused into the convolution that computes one of its operands
+/// (FuseResidualPass): the step writes conv(x) + bias + `value` (the shortcut, read as the
+/// step's second input, a whole buffer or window of the output's shape), then its ReLU (the
+/// step's `relu`, applied after the addition) if it has one. The conv runs on GEMM: its output
+/// starts as a copy of the shortcut and the GEMM accumulates into it, so the output must never
+/// share bytes with the shortcut (PlanMemoryPass never places it there; VerifyPlan checks).
+public struct FusedResidual: Hashable, Codable, Sendable {
+    /// The value added: the step's second input.
+    public var value: Int
+    public init(value: Int) { self.value = value }
+}
+
 /// Kernel parameters. Which fields a kind needs is `StepKind.required` (checked by VerifyPlan).
 public struct StepAttributes: Hashable, Codable, Sendable {
     /// conv, deconv, upsample, pool.
@@ -143,20 +155,24 @@ public struct StepAttributes: Hashable, Codable, Sendable {
     /// conv: a 2x2 stride-2 max pooling of its output (after the ReLU) fused into it
     /// (FusePoolPass); the step's shape is then the pooled output's.
     public var maxPool: FusedMaxPool? = nil
+    /// conv: a residual sum fused into it (FuseResidualPass): its output plus its second input,
+    /// then the ReLU if `relu`.
+    public var residual: FusedResidual? = nil
     public init() {}
 
     public var fusedReLU: Bool { relu ?? false }
 
-    /// What is fused into the step's own op, as the plan dump and traces show it: "+relu",
-    /// "+relu+maxpool", "".
-    public var fusedSuffix: String { (fusedReLU ? "+relu" : "") + (maxPool != nil ? "+maxpool" : "") }
+    /// What is fused into the step's own op, in the order it is applied, as the plan dump and
+    /// traces show it: "+relu", "+relu+maxpool", "+add+relu", "".
+    public var fusedSuffix: String { (residual != nil ? "+add" : "") + (fusedReLU ? "+relu" : "") + (maxPool != nil ? "+maxpool" : "") }
 }
 
 extension StepKind {
     /// The attributes a step of this kind must carry, and how many inputs it reads.
     public var required: (geometry: Bool, group: Bool, pool: Bool, factor: Bool, lrn: Bool, upsampler: Bool, eps: Bool, inputs: ClosedRange<Int>) {
         switch self {
-        case .conv: return (true, true, false, false, false, false, false, 1...1)
+        // A conv's second input is the shortcut of a fused residual sum (`residual`).
+        case .conv: return (true, true, false, false, false, false, false, 1...2)
         case .deconv: return (true, true, false, false, false, true, false, 1...1)
         case .upsample: return (true, false, false, false, false, false, false, 1...1)
         case .pool: return (true, false, true, false, false, false, false, 1...1)

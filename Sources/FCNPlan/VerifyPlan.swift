@@ -5,12 +5,13 @@
 //    network inputs are values 0 ..< inputs.count, share a height and width, and every
 //    output is written by a step;
 //  - windows lie inside their buffers; shapes are positive and addressable;
-//  - each kind carries the attributes it needs (StepKind.required), with sane values;
+//  - each kind carries the attributes it needs (StepKind.required), with sane values; a conv
+//    reads a second input only as the shortcut of a fused residual sum (of its output's shape);
 //  - each output shape is what the one output-size rule gives for its input (and window);
 //  - weights have the shapes the geometry implies;
 //  - with `forRunning`: a memory plan exists, every value fits its slot, slots fit the arena,
 //    the scratch area holds what each step's kernel will use, and no two values alive at the
-//    same time share arena bytes.
+//    same time share arena bytes (a conv's output and the shortcut it adds included).
 
 public enum VerifyPlan {
     /// Largest element count of one tensor (a BLAS dimension is an Int32).
@@ -132,6 +133,7 @@ public enum VerifyPlan {
                 out.append("\(at): a fused max pooling needs an undilated Winograd F(m,3) or a GEMM conv, not \(a.algorithm!.rawValue)")
             }
         }
+        out += checkResidual(s, at: at)
         if let alg = a.algorithm {
             if s.kind != .conv {
                 out.append("\(at): \(alg.rawValue) is for convolutions")
@@ -140,6 +142,26 @@ public enum VerifyPlan {
             }
         }
         out += checkWeights(s, at: at, input: x)
+        return out
+    }
+
+    /// A fused residual sum: only on a conv, its shortcut the step's second input, read at the
+    /// output's shape, on GEMM (Winograd's output transform adds no shortcut), without a fused
+    /// pooling; and a conv reads a second input only as such a shortcut.
+    static func checkResidual(_ s: Step, at: String) -> [String] {
+        let a = s.attributes
+        guard let r = a.residual else {
+            return s.kind == .conv && s.inputs.count > 1 ? ["\(at) (conv) reads \(s.inputs.count) inputs but adds no residual"] : []
+        }
+        guard s.kind == .conv else { return ["\(at) (\(s.kind.rawValue)) cannot add a fused residual"] }
+        guard s.inputs.count == 2, s.inputs[1].value == r.value else {
+            return ["\(at) adds v\(r.value), which is not its second input"]
+        }
+        var out: [String] = []
+        let added = readShape(s.inputs[1])
+        if added != s.shape { out.append("\(at) adds a \(added) shortcut to its \(s.shape) output") }
+        if a.maxPool != nil { out.append("\(at) cannot both pool its output and add a residual") }
+        if let alg = a.algorithm, alg.isWinograd { out.append("\(at): a fused residual needs a GEMM conv, not \(alg.rawValue)") }
         return out
     }
 
@@ -214,6 +236,10 @@ public enum VerifyPlan {
             }
             if s.inPlace && !(s.kind.canRunInPlace && s.inputs[0].slot == s.slot && s.inputs[0].window == nil) {
                 out.append("step \(i) '\(s.name)' cannot run in place")
+            }
+            // The GEMM accumulates into a copy of the shortcut: the output cannot be the shortcut's buffer.
+            if s.attributes.residual != nil, s.inputs.count == 2, s.inputs[1].slot == s.slot {
+                out.append("step \(i) '\(s.name)' writes its output over the shortcut it adds (slot \(s.slot.map(String.init) ?? "none"))")
             }
             if scratchFloats(s) * 4 > m.scratchBytes { out.append("step \(i) '\(s.name)' needs more scratch than the plan's \(m.scratchBytes) bytes") }
         }

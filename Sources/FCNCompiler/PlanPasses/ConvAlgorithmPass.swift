@@ -18,8 +18,9 @@
 //                  once per group of tiles (`ScratchRules.winograd7x7Groups`); the choice counts
 //                  that (`weightTransformCost`) and needs `minWinograd7x7Saving` in all.
 //   im2col-gemm    everything else: other or strided kernels (conv1 of AlexNet), grouped
-//                  convs, and convs with few input channels (conv1_1: C_in = 3 makes the
-//                  transforms cost more than the GEMMs they save).
+//                  convs, convs with few input channels (conv1_1: C_in = 3 makes the
+//                  transforms cost more than the GEMMs they save), and convs that add a fused
+//                  residual (FuseResidualPass), in every mode.
 //
 // Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
 // the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
@@ -157,6 +158,14 @@ public enum ConvAlgorithmPass {
     }
 
     static func choose(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
+        let (algorithm, reason) = chooseByShape(s, mode: mode)
+        if s.attributes.residual != nil, algorithm.isWinograd {
+            return (.im2colGemm, "adds a fused residual, which its GEMM accumulates into; Winograd's output transform adds none")
+        }
+        return (algorithm, reason)
+    }
+
+    static func chooseByShape(_ s: Step, mode: Mode) -> (ConvAlgorithm, String) {
         let a = s.attributes
         guard let geo = a.geometry else { return (.im2colGemm, "no geometry") }
         let k = geo.kernel, st = geo.stride, dil = geo.dilation

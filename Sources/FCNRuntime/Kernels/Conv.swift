@@ -37,33 +37,34 @@ extension Kernels {
                                        budgetBytes: budgetBytes)
     }
 
-    /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias, then ReLU if `relu`.
+    /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias (+ what `output` holds
+    /// if `accumulate`: a fused residual's shortcut, copied there first), then ReLU if `relu`.
     /// `scratch` must hold at least one channel of one output row of im2col (kh*kw*OW floats; see
     /// `conv2dScratchCount`); tiles use up to the preferred size. May be nil for pointwise convs.
     public static func conv2d(
         input: InputWindow, batch: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
-        conv2d(input: input, batch: batch, operand: .plain(weights), bias: bias, params: p, relu: relu, output: output,
-               scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+        conv2d(input: input, batch: batch, operand: .plain(weights), bias: bias, params: p, relu: relu, accumulate: accumulate,
+               output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
     }
 
     /// The same with weights packed once (`PackedConvWeights`; fcngc's GEMM, not OpenBLAS).
     public static func conv2d(
         input: InputWindow, batch: Int, packedWeights: PackedConvWeights, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool = false, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
         precondition(packedWeights.outChannels == p.outChannels && packedWeights.groups == p.groups,
                      "packed weights are for \(packedWeights.outChannels) outputs in \(packedWeights.groups) groups")
-        conv2d(input: input, batch: batch, operand: .packed(packedWeights), bias: bias, params: p, relu: relu, output: output,
-               scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+        conv2d(input: input, batch: batch, operand: .packed(packedWeights), bias: bias, params: p, relu: relu, accumulate: accumulate,
+               output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
     }
 
     static func conv2d(
         input: InputWindow, batch: Int, operand weights: ConvWeights, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool, accumulate: Bool, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int
     ) {
         precondition(input.channels == p.inChannels, "conv input has \(input.channels) channels, expected \(p.inChannels)")
@@ -83,7 +84,7 @@ extension Kernels {
                     let gBias = bias.map { $0 + g * coutG }
                     if input.planesContiguous {
                         parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize, depth: 0..<cinG, n: ohw,
-                                     b: b, ldb: input.planeStride, accumulate: false, c: c, ldc: ohw, bias: gBias, relu: relu,
+                                     b: b, ldb: input.planeStride, accumulate: accumulate, c: c, ldc: ohw, bias: gBias, relu: relu,
                                      threads: workers)
                     } else {
                         let bBox = SendableBox(b), cBox = SendableBox(c)
@@ -92,7 +93,7 @@ extension Kernels {
                             for y in rows {
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG, depth: 0..<cinG,
                                                  n: ow, b: bBox.value + y * input.rowStride, ldb: input.planeStride,
-                                                 accumulate: false, c: cBox.value + y * ow, ldc: ohw,
+                                                 accumulate: accumulate, c: cBox.value + y * ow, ldc: ohw,
                                                  bias: biasBox.value, relu: relu)
                             }
                         }
@@ -137,7 +138,7 @@ extension Kernels {
                                 let last = ch + tc == cinG
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG,
                                                  depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: myCol, ldb: tr * ow,
-                                                 accumulate: ch != 0, c: c, ldc: ohw,
+                                                 accumulate: accumulate || ch != 0, c: c, ldc: ohw,
                                                  bias: last ? biasBox.value : nil, relu: last && relu)
                                 ch += tc
                             }
@@ -168,7 +169,7 @@ extension Kernels {
                         let k0 = ch * p.kernelH * p.kernelW
                         parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize,
                                      depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: col, ldb: tr * ow,
-                                     accumulate: ch != 0, c: c, ldc: ohw,
+                                     accumulate: accumulate || ch != 0, c: c, ldc: ohw,
                                      bias: last ? gBias : nil, relu: last && relu, threads: workers)
                         ch += tc
                     }
