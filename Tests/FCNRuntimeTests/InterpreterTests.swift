@@ -141,7 +141,9 @@ final class InterpreterTests: XCTestCase {
         let step = { (name: String) in plan.steps.first { $0.name == name } }
         XCTAssertEqual(step("conv1")?.sources.map(\.name), ["conv1", "bn1", "relu1"], "batch norm folded, ReLU fused")
         XCTAssertEqual(step("conv1")?.attributes.batchNorm, FoldedBatchNorm(layer: "bn1", eps: 1e-5))
-        XCTAssertEqual(step("b_add")?.attributes.relu, true, "relu(x + f(x)) is one step")
+        XCTAssertEqual(step("b_conv2")?.sources.map(\.name), ["b_conv2", "b_bn2", "b_add", "b_relu"], "relu(x + f(x)) in the conv")
+        XCTAssertEqual(step("b_conv2")?.attributes.relu, true)
+        XCTAssertEqual(step("b_conv2")?.attributes.residual?.value, step("conv1")?.value)
         XCTAssertEqual(step("pool_bn")?.kind, .batchnorm, "a batch norm after a pool stays a step")
         XCTAssertEqual(step("fuse")?.attributes.coefficients, [0.5, 0.25])
         XCTAssertTrue(plan.fusion.contains { $0.pass == "fold-batchnorm" && $0.layers == ["pool_bn"] && !$0.fused })
