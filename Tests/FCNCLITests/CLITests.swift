@@ -61,7 +61,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240", "-o", out.path).status, 0)
         let direct = try fcngc("compile", "Models/fcn16s.yaml", "--input", "320x240")
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), direct.stdout)
-        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 4  model fcn16s  input 3x320x240"))
+        XCTAssertTrue(direct.stdout.hasPrefix("fcngc-plan 5  model fcn16s  input 3x320x240"))
     }
 
     func testDotRendersWithGraphviz() throws {

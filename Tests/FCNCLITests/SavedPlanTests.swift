@@ -42,7 +42,7 @@ final class SavedPlanTests: XCTestCase {
         try text.write(toFile: old, atomically: true, encoding: .utf8)
         let refused = try fcngc("run", old, "--init", "random:3", "--tensor", npy, "--scores", out)
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("old.json: plan format version 2; this fcngc reads version 4"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("old.json: plan format version 2; this fcngc reads version 5"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
@@ -52,7 +52,7 @@ final class SavedPlanTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("*** after infer-crop-offsets ***"))
         XCTAssertTrue(r.stderr.contains("x/32 - 0.390625"), "score_fr's map")
-        XCTAssertTrue(r.stderr.contains("*** after crop-as-window ***\nfcngc-plan 4"))
+        XCTAssertTrue(r.stderr.contains("*** after crop-as-window ***\nfcngc-plan 5"))
         XCTAssertFalse(r.stderr.contains("*** after infer-shapes ***"))
         let bad = try fcngc("compile", "Models/fcn16s.yaml", "--print-after", "fuse")
         XCTAssertNotEqual(bad.status, 0)

@@ -42,12 +42,14 @@ final class PlanFileTests: XCTestCase {
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("[1, 2]".utf8), file: "p.json") }.hasPrefix("p.json: not a JSON object"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"onnx\"}".utf8), file: "p.json") }.contains("not an fcngc plan"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 1}".utf8), file: "p.json") }
-            .contains("plan format version 1; this fcngc reads version 4"))
+            .contains("plan format version 1; this fcngc reads version 5"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 2}".utf8), file: "p.json") }
-            .contains("plan format version 2; this fcngc reads version 4"))
+            .contains("plan format version 2; this fcngc reads version 5"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 3}".utf8), file: "p.json") }
-            .contains("plan format version 3; this fcngc reads version 4"))
+            .contains("plan format version 3; this fcngc reads version 5"))
         XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 4}".utf8), file: "p.json") }
+            .contains("plan format version 4; this fcngc reads version 5"))
+        XCTAssertTrue(message { _ = try PlanFile.decode(Data("{\"format\": \"fcngc-plan\", \"version\": 5}".utf8), file: "p.json") }
             .contains("missing key"))
     }
 
