@@ -114,4 +114,3 @@ final class FuseResidualPassTests: XCTestCase {
         XCTAssertEqual(PlanReport.json(back), json)
     }
 }
-}
