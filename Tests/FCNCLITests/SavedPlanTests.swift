@@ -37,7 +37,7 @@ final class SavedPlanTests: XCTestCase {
 
         // A damaged plan: a kernel changed by hand no longer matches the shapes it claims.
         var text = try String(contentsOfFile: plan, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"version\" : 4", with: "\"version\" : 2")
+        text = text.replacingOccurrences(of: "\"version\" : 5", with: "\"version\" : 2")
         let old = dir.appendingPathComponent("old.json").path
         try text.write(toFile: old, atomically: true, encoding: .utf8)
         let refused = try fcngc("run", old, "--init", "random:3", "--tensor", npy, "--scores", out)
