@@ -18,8 +18,8 @@ enum { KC = 256, NC = 2048 };
 
 static const struct fcn_kernel_shape shapes[3] = {
     [FCN_GEMM_PORTABLE] = {4, 8, 128, fcn_ukernel_portable_4x8},
-    [FCN_GEMM_AVX2] = {6, 16, 144, fcn_ukernel_avx2_6x16},
-    [FCN_GEMM_AVX512] = {8, 32, 128, fcn_ukernel_avx512_8x32},
+    [FCN_GEMM_AVX2] = {6, 16, 72, fcn_ukernel_avx2_6x16},
+    [FCN_GEMM_AVX512] = {8, 32, 64, fcn_ukernel_avx512_8x32},
 };
 
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }

@@ -10,7 +10,7 @@ typedef void (*fcn_ukernel)(long kc, const float *a, const float *b, float *c, l
 
 struct fcn_kernel_shape {
     int mr, nr;        // micro-tile rows (broadcast from A) and columns (vectors of B)
-    int mc;            // rows of A per packed block (a multiple of mr, sized for L2)
+    int mc;            // rows of A per block (a multiple of mr): 64 / 72 measured best in FCN-ResNet50
     fcn_ukernel run;
 };
 

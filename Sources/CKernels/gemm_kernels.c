@@ -28,8 +28,22 @@ void fcn_ukernel_avx512_8x32(long kc, const float *restrict a, const float *rest
                              const float *restrict bias, int relu) {
     Z_DECL(0) Z_DECL(1) Z_DECL(2) Z_DECL(3) Z_DECL(4) Z_DECL(5) Z_DECL(6) Z_DECL(7)
     for (int r = 0; r < 8; ++r) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-#pragma clang loop unroll_count(4)
-    for (long k = 0; k < kc; ++k) {
+    // The next A panel (the driver's panels are consecutive, kc * 8 floats apart) is fetched
+    // into cache a line per two steps while this one is multiplied: it may come from L3.
+    const float *next = a + kc * 8;
+    long k = 0;
+    for (; k + 2 <= kc; k += 2) {
+        _mm_prefetch((const char *)(next + k * 8), _MM_HINT_T0);
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        Z_STEP(0) Z_STEP(1) Z_STEP(2) Z_STEP(3) Z_STEP(4) Z_STEP(5) Z_STEP(6) Z_STEP(7)
+        a += 8;
+        b += 32;
+        b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        Z_STEP(0) Z_STEP(1) Z_STEP(2) Z_STEP(3) Z_STEP(4) Z_STEP(5) Z_STEP(6) Z_STEP(7)
+        a += 8;
+        b += 32;
+    }
+    for (; k < kc; ++k) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
         Z_STEP(0) Z_STEP(1) Z_STEP(2) Z_STEP(3) Z_STEP(4) Z_STEP(5) Z_STEP(6) Z_STEP(7)
         a += 8;
@@ -57,8 +71,22 @@ void fcn_ukernel_avx2_6x16(long kc, const float *restrict a, const float *restri
                            const float *restrict bias, int relu) {
     Y_DECL(0) Y_DECL(1) Y_DECL(2) Y_DECL(3) Y_DECL(4) Y_DECL(5)
     for (int r = 0; r < 6; ++r) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-#pragma clang loop unroll_count(4)
-    for (long k = 0; k < kc; ++k) {
+    // The next A panel (kc * 6 floats on), a line per 16 / 6 steps: every other step's prefetch
+    // lands in the same line, which costs only the instruction.
+    const float *next = a + kc * 6;
+    long k = 0;
+    for (; k + 2 <= kc; k += 2) {
+        _mm_prefetch((const char *)(next + k * 6), _MM_HINT_T0);
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        Y_STEP(0) Y_STEP(1) Y_STEP(2) Y_STEP(3) Y_STEP(4) Y_STEP(5)
+        a += 6;
+        b += 16;
+        b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        Y_STEP(0) Y_STEP(1) Y_STEP(2) Y_STEP(3) Y_STEP(4) Y_STEP(5)
+        a += 6;
+        b += 16;
+    }
+    for (; k < kc; ++k) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         Y_STEP(0) Y_STEP(1) Y_STEP(2) Y_STEP(3) Y_STEP(4) Y_STEP(5)
         a += 6;

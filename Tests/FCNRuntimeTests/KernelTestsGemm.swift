@@ -1,6 +1,6 @@
 // fcngc's own GEMM (CKernels, Gemm.swift) against a naive Double product, on every micro-kernel
 // this CPU supports: odd shapes around the micro-tile sizes (8x32, 6x16, 4x8) and the blocking
-// (KC 256, MC 128/144, NC 2048; with A packed beforehand, column blocks of about 1 MiB of B over
+// (KC 256, MC 64/72, NC 2048; with A packed beforehand, column blocks of about 1 MiB of B over
 // its whole depth), row strides wider than the matrices, overwrite and accumulate, A packed on the
 // fly and packed beforehand (as the Winograd and conv weights are), and the bias/ReLU epilogue.
 
@@ -73,7 +73,7 @@ final class KernelTestsGemm: XCTestCase {
     }
 
     func testBlockEdges() {
-        // Depth past KC (256), rows past MC (128/144), columns past NC (2048).
+        // Depth past KC (256), rows past MC (64/72), columns past NC (2048).
         var rng = SplitMix64(seed: 32)
         for kernel in kernels {
             for packed in [false, true] {
