@@ -1,5 +1,5 @@
 // conv2d with `accumulate` (a fused residual sum: the output starts as a copy of the shortcut)
-// against the naive relu(conv + bias + shortcut), on plain weights (OpenBLAS, bias and ReLU in a
+// and with `addend` (the GEMM's store reads the shortcut) against the naive relu(conv + bias + shortcut), on plain weights (OpenBLAS, bias and ReLU in a
 // pass after the product) and packed ones (the GEMM's store), in each of conv2d's paths: 1x1 on
 // whole planes and on row windows, im2col bands per worker, shared tiles of tall weights, and
 // tiles of one input channel (the shortcut must be added once, not once per depth block).
@@ -38,6 +38,42 @@ final class KernelTestsConvAccumulate: XCTestCase {
         }
     }
 
+    /// The addend read by the GEMM's store: a window of two more rows than the output (rows
+    /// contiguous, planes further apart than the output's), the output not written beforehand.
+    func runAddend(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams, addend: NaiveTensor,
+                   packed: Bool, relu: Bool, scratchCount: Int, threads: Int) -> NaiveTensor {
+        let (n, c, oh, ow) = (addend.shape[0], addend.shape[1], addend.shape[2], addend.shape[3])
+        var taller = [Float](repeating: .nan, count: n * c * (oh + 2) * ow)
+        for i in 0..<(n * c) { for y in 0..<oh { for x in 0..<ow { taller[(i * (oh + 2) + y + 1) * ow + x] = addend.values[(i * oh + y) * ow + x] } } }
+        let packedWeights = weights.withUnsafeBufferPointer { w in
+            PackedConvWeights(weights: w.baseAddress!, outChannels: p.outChannels, groups: p.groups,
+                              depth: p.inChannels / p.groups * p.kernelH * p.kernelW)
+        }
+        return taller.withUnsafeBufferPointer { t in
+            let window = InputWindow(base: t.baseAddress!, bufferChannels: c, bufferHeight: oh + 2, bufferWidth: ow,
+                                     y0: 1, x0: 0, height: oh, width: ow)
+            return input.withWindow { win in
+                runKernel(shape: addend.shape) { out in
+                    withScratch(scratchCount) { scratch, cap in
+                        weights.withUnsafeBufferPointer { w in
+                            bias.withUnsafeBufferPointer { b in
+                                if packed {
+                                    Kernels.conv2d(input: win, batch: n, packedWeights: packedWeights, bias: b.baseAddress!,
+                                                   params: p, relu: relu, addend: window, output: out, scratch: scratch,
+                                                   scratchCapacity: cap, threads: threads)
+                                } else {
+                                    Kernels.conv2d(input: win, batch: n, weights: w.baseAddress!, bias: b.baseAddress!,
+                                                   params: p, relu: relu, addend: window, output: out, scratch: scratch,
+                                                   scratchCapacity: cap, threads: threads)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testAccumulateAddsTheOutputsContentsOnceBeforeTheReLU() {
         var rng = SplitMix64(seed: 0xADD_5C)
         let cases: [(ConvParams, h: Int, w: Int)] = [
@@ -63,7 +99,13 @@ final class KernelTestsConvAccumulate: XCTestCase {
                         let got = run(input, weights: weights, bias: bias, params: p, addend: addend, packed: packed, relu: relu,
                                       scratchCount: preferred, threads: threads)
                         assertClose(got, want, what)
+                        let read = runAddend(input, weights: weights, bias: bias, params: p, addend: addend, packed: packed, relu: relu,
+                                             scratchCount: preferred, threads: threads)
+                        assertClose(read, want, what + ", addend read by the store")
                         if !p.isPointwise {
+                            let tinyRead = runAddend(input, weights: weights, bias: bias, params: p, addend: addend, packed: packed,
+                                                     relu: relu, scratchCount: p.kernelH * p.kernelW * ow, threads: threads)
+                            assertClose(tinyRead, want, what + ", addend read by the store, tiny scratch")
                             let tiny = run(input, weights: weights, bias: bias, params: p, addend: addend, packed: packed, relu: relu,
                                            scratchCount: p.kernelH * p.kernelW * ow, threads: threads)
                             assertClose(tiny, want, what + ", tiny scratch")

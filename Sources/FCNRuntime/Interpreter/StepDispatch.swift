@@ -103,30 +103,35 @@ enum StepDispatch {
         }
     }
 
-    /// A GEMM conv with a fused residual sum: the shortcut (the step's second input) is copied
-    /// into the output, and the GEMM accumulates into it, adding the bias and applying the ReLU
-    /// as it stores its last depth block. The output never lies on the shortcut (VerifyPlan).
+    /// A GEMM conv with a fused residual sum: the GEMM adds the shortcut (the step's second
+    /// input) after the bias and before the ReLU as it stores its last depth block. A shortcut
+    /// whose rows are not contiguous (a window narrower than its buffer) is copied into the output
+    /// first and the GEMM accumulates into it. The output never lies on the shortcut (VerifyPlan).
     static func residualGemmConv(_ s: Step, weights w: PreparedWeights, in x: Executable) throws {
         guard w.winograd == nil, w.winograd7x7 == nil, s.inputs.count == 2 else {
             throw RuntimeError("'\(s.name)' adds a residual, which only its GEMM can do")
         }
-        let out = x.pointer(slot: s.slot)
-        Kernels.cropCopy(input: x.window(s.inputs[1]), batch: x.batch, output: out)
+        let out = x.pointer(slot: s.slot), shortcut = x.window(s.inputs[1])
+        if shortcut.planesContiguous {
+            return try gemmConv(s, weights: w, input: x.window(s.inputs[0]), batch: x.batch, output: out, scratch: x.scratch.pointer,
+                                scratchCapacity: x.scratchCapacity, addend: shortcut)
+        }
+        Kernels.cropCopy(input: shortcut, batch: x.batch, output: out)
         try gemmConv(s, weights: w, input: x.window(s.inputs[0]), batch: x.batch, output: out, scratch: x.scratch.pointer,
                      scratchCapacity: x.scratchCapacity, accumulate: true)
     }
 
     /// A conv on GEMM (im2col, or one GEMM for 1x1), with its weights packed for fcngc's GEMM or plain (OpenBLAS).
     static func gemmConv(_ s: Step, weights w: PreparedWeights, input: InputWindow, batch: Int, output: UnsafeMutablePointer<Float>,
-                         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, accumulate: Bool = false) throws {
+                         scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, accumulate: Bool = false, addend: InputWindow? = nil) throws {
         let bias = w.bias.map { UnsafePointer($0.pointer) }, params = try convParams(s), relu = s.attributes.fusedReLU
         if let packed = w.packedConv {
             return Kernels.conv2d(input: input, batch: batch, packedWeights: packed, bias: bias, params: params, relu: relu,
-                                  accumulate: accumulate, output: output, scratch: scratch, scratchCapacity: scratchCapacity)
+                                  accumulate: accumulate, addend: addend, output: output, scratch: scratch, scratchCapacity: scratchCapacity)
         }
         guard let weight = w.weight else { throw RuntimeError("no weights for '\(s.name)'") }
         Kernels.conv2d(input: input, batch: batch, weights: weight.pointer, bias: bias, params: params, relu: relu,
-                       accumulate: accumulate, output: output, scratch: scratch, scratchCapacity: scratchCapacity)
+                       accumulate: accumulate, addend: addend, output: output, scratch: scratch, scratchCapacity: scratchCapacity)
     }
 
     static func geometry(_ s: Step) throws -> Geometry {

@@ -43,32 +43,37 @@ extension Kernels {
     /// `conv2dScratchCount`); tiles use up to the preferred size. May be nil for pointwise convs.
     public static func conv2d(
         input: InputWindow, batch: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, addend: InputWindow? = nil, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
         conv2d(input: input, batch: batch, operand: .plain(weights), bias: bias, params: p, relu: relu, accumulate: accumulate,
-               output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+               addend: addend, output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
     }
 
     /// The same with weights packed once (`PackedConvWeights`; fcngc's GEMM, not OpenBLAS).
     public static func conv2d(
         input: InputWindow, batch: Int, packedWeights: PackedConvWeights, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool = false, accumulate: Bool = false, addend: InputWindow? = nil, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int = Kernels.threads
     ) {
         precondition(packedWeights.outChannels == p.outChannels && packedWeights.groups == p.groups,
                      "packed weights are for \(packedWeights.outChannels) outputs in \(packedWeights.groups) groups")
         conv2d(input: input, batch: batch, operand: .packed(packedWeights), bias: bias, params: p, relu: relu, accumulate: accumulate,
-               output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
+               addend: addend, output: output, scratch: scratch, scratchCapacity: scratchCapacity, threads: threads)
     }
 
     static func conv2d(
         input: InputWindow, batch: Int, operand weights: ConvWeights, bias: UnsafePointer<Float>?,
-        params p: ConvParams, relu: Bool, accumulate: Bool, output: UnsafeMutablePointer<Float>,
+        params p: ConvParams, relu: Bool, accumulate: Bool, addend: InputWindow?, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, scratchCapacity: Int, threads: Int
     ) {
         precondition(input.channels == p.inChannels, "conv input has \(input.channels) channels, expected \(p.inChannels)")
         let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
+        precondition(addend.map { $0.planesContiguous && $0.channels == p.outChannels && $0.height == oh && $0.width == ow } ?? true,
+                     "a conv's addend is a window of its output's shape whose planes are contiguous")
+        // The addend's element (image n, channel c, first pixel) and its row stride in C (a plane).
+        let addendBase = addend.map { a in { (n: Int, c: Int) in a.plane(n, c) } }
+        let ldAddend = addend?.planeStride ?? 0
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
         applyBLASThreads(1)
         let workers = max(1, threads)
@@ -82,19 +87,21 @@ extension Kernels {
                     let c = output + (n * p.outChannels + g * coutG) * ohw
                     let b = input.plane(n, g * cinG)
                     let gBias = bias.map { $0 + g * coutG }
+                    let gAddend = addendBase?(n, g * coutG)
                     if input.planesContiguous {
                         parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize, depth: 0..<cinG, n: ohw,
-                                     b: b, ldb: input.planeStride, accumulate: accumulate, c: c, ldc: ohw, bias: gBias, relu: relu,
-                                     threads: workers)
+                                     b: b, ldb: input.planeStride, accumulate: accumulate, c: c, ldc: ohw, bias: gBias,
+                                     addend: gAddend, ldAddend: ldAddend, relu: relu, threads: workers)
                     } else {
                         let bBox = SendableBox(b), cBox = SendableBox(c)
-                        let biasBox = SendableBox(gBias)
+                        let biasBox = SendableBox(gBias), addendBox = SendableBox(gAddend)
                         parallelChunks(oh, threads: workers) { rows in
                             for y in rows {
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG, depth: 0..<cinG,
                                                  n: ow, b: bBox.value + y * input.rowStride, ldb: input.planeStride,
                                                  accumulate: accumulate, c: cBox.value + y * ow, ldc: ohw,
-                                                 bias: biasBox.value, relu: relu)
+                                                 bias: biasBox.value, addend: addendBox.value.map { $0 + y * ow }, ldAddend: ldAddend,
+                                                 relu: relu)
                             }
                         }
                     }
@@ -118,7 +125,7 @@ extension Kernels {
             let slice = scratchCapacity / bandWorkers
             for n in 0..<batch {
                 for g in 0..<p.groups {
-                    let biasBox = SendableBox(bias.map { $0 + g * coutG })
+                    let biasBox = SendableBox(bias.map { $0 + g * coutG }), addendBox = SendableBox(addendBase?(n, g * coutG))
                     DispatchQueue.concurrentPerform(iterations: bandWorkers) { w in
                         let traced = WorkerTrace.begin()
                         defer { WorkerTrace.end(traced) }
@@ -139,7 +146,9 @@ extension Kernels {
                                 weights.multiply(group: g, rowsPerGroup: coutG, kSize: kSize, rows: 0..<coutG,
                                                  depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: myCol, ldb: tr * ow,
                                                  accumulate: accumulate || ch != 0, c: c, ldc: ohw,
-                                                 bias: last ? biasBox.value : nil, relu: last && relu)
+                                                 bias: last ? biasBox.value : nil,
+                                                 addend: last ? addendBox.value.map { $0 + r0 * ow } : nil, ldAddend: ldAddend,
+                                                 relu: last && relu)
                                 ch += tc
                             }
                             r0 += tr
@@ -156,6 +165,7 @@ extension Kernels {
             for g in 0..<p.groups {
                 let c0 = output + (n * p.outChannels + g * coutG) * ohw
                 let gBias = bias.map { $0 + g * coutG }
+                let gAddend = addendBase?(n, g * coutG)
                 var r0 = 0
                 while r0 < oh {
                     let tr = min(tile.rows, oh - r0)
@@ -170,7 +180,8 @@ extension Kernels {
                         parallelGemm(weights, group: g, rowsPerGroup: coutG, kSize: kSize,
                                      depth: k0..<(k0 + tc * p.kernelH * p.kernelW), n: tr * ow, b: col, ldb: tr * ow,
                                      accumulate: accumulate || ch != 0, c: c, ldc: ohw,
-                                     bias: last ? gBias : nil, relu: last && relu, threads: workers)
+                                     bias: last ? gBias : nil, addend: last ? gAddend.map { $0 + r0 * ow } : nil,
+                                     ldAddend: ldAddend, relu: last && relu, threads: workers)
                         ch += tc
                     }
                     r0 += tr
@@ -185,12 +196,12 @@ extension Kernels {
     /// operand's row unit for rows) so each worker keeps whole GEMM micro-tiles.
     static func parallelGemm(_ a: ConvWeights, group: Int, rowsPerGroup m: Int, kSize: Int, depth: Range<Int>, n: Int,
                              b: UnsafePointer<Float>, ldb: Int, accumulate: Bool,
-                             c: UnsafeMutablePointer<Float>, ldc: Int,
-                             bias: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                             addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0, relu: Bool, threads: Int) {
         let splitRows = m >= n
         let unit = splitRows ? a.rowAlignment : 16
         let blocks = max(1, min(threads, (splitRows ? m : n) / unit))
-        let bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias)
+        let bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias), addendBox = SendableBox(addend)
         let body: (Int) -> Void = { w in
             let len = splitRows ? m : n
             let lo = len * w / blocks / unit * unit
@@ -200,7 +211,9 @@ extension Kernels {
             let cBlock = cBox.value + rows.lowerBound * ldc + cols.lowerBound
             a.multiply(group: group, rowsPerGroup: m, kSize: kSize, rows: rows, depth: depth, n: cols.count,
                        b: bBox.value + cols.lowerBound, ldb: ldb, accumulate: accumulate, c: cBlock, ldc: ldc,
-                       bias: biasBox.value.map { $0 + rows.lowerBound }, relu: relu)
+                       bias: biasBox.value.map { $0 + rows.lowerBound },
+                       addend: addendBox.value.map { $0 + rows.lowerBound * ldAddend + cols.lowerBound }, ldAddend: ldAddend,
+                       relu: relu)
         }
         if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks) { w in WorkerTrace.span { body(w) } } }
     }
@@ -243,15 +256,22 @@ extension Kernels {
         }
     }
 
-    /// Adds a per-plane bias and applies ReLU to `length` floats of each of `planes` planes.
+    /// Adds a per-plane bias (and `addend`, planes `addendStride` apart) and applies ReLU to
+    /// `length` floats of each of `planes` planes.
     static func biasRelu(_ data: UnsafeMutablePointer<Float>, planes: Int, planeStride: Int,
-                         length: Int, bias: UnsafePointer<Float>?, relu: Bool, threads: Int) {
-        if bias == nil && !relu { return }
+                         length: Int, bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>? = nil, addendStride: Int = 0,
+                         relu: Bool, threads: Int) {
+        if bias == nil && addend == nil && !relu { return }
         let box = SendableBox(data)
-        let biasBox = SendableBox(bias)
+        let biasBox = SendableBox(bias), addendBox = SendableBox(addend)
         parallelFor(planes, threads: threads) { c in
             let p = box.value + c * planeStride
             let b = biasBox.value?[c] ?? 0
+            if let d = addendBox.value.map({ $0 + c * addendStride }) {
+                for i in 0..<length { p[i] += b + d[i] }
+                if relu { for i in 0..<length { p[i] = max(p[i], 0) } }
+                return
+            }
             if relu {
                 for i in 0..<length { p[i] = max(p[i] + b, 0) }
             } else {

@@ -50,25 +50,34 @@ enum ConvWeights: @unchecked Sendable {
     }
 
     /// C (rows.count x n) = W_group[rows][depth] · B (depth.count x n) (+ C if `accumulate`),
-    /// then `bias` (of row rows.lowerBound on, or nil) added per row and ReLU if `relu`; `kSize`
-    /// is the full depth of a group's operand. Packed weights apply bias and ReLU in the GEMM's
-    /// store (no second pass over C); plain ones in a pass after the product.
+    /// then `bias` (of row rows.lowerBound on, or nil) added per row, `addend` (its element of C's
+    /// first row and column, rows `ldAddend` apart, or nil: a fused residual's shortcut, which C
+    /// must not overlap) added, and ReLU if `relu`; `kSize` is the full depth of a group's
+    /// operand. Packed weights apply all that in the GEMM's store (no second pass over C); plain
+    /// ones in a pass after the product.
     @inline(__always)
     func multiply(group g: Int, rowsPerGroup: Int, kSize: Int, rows: Range<Int>, depth: Range<Int>, n: Int,
                   b: UnsafePointer<Float>, ldb: Int, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int,
-                  bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
+                  bias: UnsafePointer<Float>? = nil, addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0, relu: Bool = false) {
         switch self {
         case .plain(let w):
             Kernels.sgemm(transA: false, transB: false, m: rows.count, n: n, k: depth.count,
                           a: w + (g * rowsPerGroup + rows.lowerBound) * kSize + depth.lowerBound, lda: kSize,
                           b: b, ldb: ldb, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
-            Kernels.biasRelu(c, planes: rows.count, planeStride: ldc, length: n, bias: bias, relu: relu, threads: 1)
+            Kernels.biasRelu(c, planes: rows.count, planeStride: ldc, length: n, bias: bias, addend: addend, addendStride: ldAddend,
+                             relu: relu, threads: 1)
         case .packed(let p):
             precondition(p.kernel == GemmKernel.current && p.rowsPerGroup == rowsPerGroup && p.depth == kSize,
                          "packed conv weights do not match the convolution")
-            fcn_sgemm_packed_part_epilogue(rowsPerGroup, kSize, p.storage.pointer + g * p.floatsPerGroup, rows.lowerBound,
-                                           rows.count, depth.lowerBound, depth.count, n, b, ldb, accumulate ? 1 : 0, c, ldc,
-                                           bias, relu ? 1 : 0)
+            if let addend {
+                fcn_sgemm_packed_part_addend(rowsPerGroup, kSize, p.storage.pointer + g * p.floatsPerGroup, rows.lowerBound,
+                                             rows.count, depth.lowerBound, depth.count, n, b, ldb, accumulate ? 1 : 0, c, ldc,
+                                             bias, addend, ldAddend, relu ? 1 : 0)
+            } else {
+                fcn_sgemm_packed_part_epilogue(rowsPerGroup, kSize, p.storage.pointer + g * p.floatsPerGroup, rows.lowerBound,
+                                               rows.count, depth.lowerBound, depth.count, n, b, ldb, accumulate ? 1 : 0, c, ldc,
+                                               bias, relu ? 1 : 0)
+            }
         }
     }
 }
