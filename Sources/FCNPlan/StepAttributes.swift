@@ -113,9 +113,10 @@ public struct FusedMaxPool: Hashable, Codable, Sendable {
 /// A two-input sum fused into the convolution that computes one of its operands
 /// (FuseResidualPass): the step writes conv(x) + bias + `value` (the shortcut, read as the
 /// step's second input, a whole buffer or window of the output's shape), then its ReLU (the
-/// step's `relu`, applied after the addition) if it has one. The conv runs on GEMM: its output
-/// starts as a copy of the shortcut and the GEMM accumulates into it, so the output must never
-/// share bytes with the shortcut (PlanMemoryPass never places it there; VerifyPlan checks).
+/// step's `relu`, applied after the addition) if it has one. The conv runs on GEMM, whose store
+/// of the last depth block adds the shortcut (earlier depth blocks have written the output by
+/// then), so the output must never share bytes with the shortcut (PlanMemoryPass never places
+/// it there; VerifyPlan checks).
 public struct FusedResidual: Hashable, Codable, Sendable {
     /// The value added: the step's second input.
     public var value: Int

@@ -39,7 +39,8 @@ final class FuseResidualPassTests: XCTestCase {
         XCTAssertEqual(decisions.map(\.layers), [["a_down", "a_add"], ["b_conv3", "b_add"], ["c_conv", "c_add"], ["d_conv", "d_add"],
                                                  ["e_conv", "e_add"], ["e_side", "e_join"], ["f_conv", "f_add"], ["g_conv2", "g_add"]])
         XCTAssertEqual(decisions.map(\.fused), [true, true, true, false, false, true, false, true])
-        XCTAssertEqual(decisions[0].reason, "'a_down' adds 'a_bn3', then the ReLU, in its GEMM (which accumulates into a copy of it)")
+        XCTAssertEqual(decisions[0].reason, "'a_down' adds 'a_bn3', then the ReLU, as its GEMM stores its last depth block")
+        XCTAssertEqual(decisions[2].reason, "'c_conv' adds 'c_pad' in its GEMM, which accumulates into a copy of it (a window narrower than its buffer)")
         XCTAssertTrue(decisions[3].reason.contains("runs on winograd-f4x3, whose output transform adds no shortcut"), decisions[3].reason)
         XCTAssertTrue(decisions[4].reason.contains("other consumers"), decisions[4].reason)
         XCTAssertTrue(decisions[6].reason.contains("applies its own ReLU"), decisions[6].reason)

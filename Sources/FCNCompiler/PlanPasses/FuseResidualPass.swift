@@ -1,8 +1,10 @@
 // A residual block's sum (and its ReLU) fused into the convolution that computes one of its
 // operands: ResNet's bottleneck ends with conv3 (batch norm folded), add(conv3, shortcut), ReLU.
 // Unfused, conv3 writes its whole output and the sum reads it back with the shortcut; fused,
-// the conv's output starts as a copy of the shortcut and its GEMM accumulates into it, adding the
-// bias and applying the ReLU as it stores the last depth block (C = A*B + C + bias, then ReLU).
+// the GEMM adds the bias and the shortcut (read from its own buffer) and applies the ReLU as it
+// stores the last depth block (C = A*B + bias + shortcut, then ReLU). A shortcut whose rows are
+// not contiguous (a window narrower than its buffer) is copied into the output first and the
+// GEMM accumulates into it.
 //
 // Algorithm: for each sum whose inputs include a conv step's output, the operands that are convs
 // are tried latest-written first (with a downsampling shortcut, the downsample conv runs after
@@ -50,8 +52,13 @@ public enum FuseResidualPass {
                 plan.steps[c].attributes.relu = sum.attributes.relu
                 plan.steps[c].sources += sum.sources
                 let then = sum.attributes.fusedReLU ? ", then the ReLU," : ""
+                // The runtime reads a shortcut whose rows are contiguous in the GEMM's store; a
+                // narrower window is copied into the output first and the GEMM accumulates into it.
+                let how = shortcut.window.map { $0.w != shortcut.shape[2] } ?? false
+                    ? "in its GEMM, which accumulates into a copy of it (a window narrower than its buffer)"
+                    : "as its GEMM stores its last depth block"
                 plan.decide(name, [conv.name, sum.name], fused: true,
-                            "'\(conv.name)' adds '\(valueName(plan, shortcut.value))'\(then) in its GEMM (which accumulates into a copy of it)")
+                            "'\(conv.name)' adds '\(valueName(plan, shortcut.value))'\(then) \(how)")
                 for j in plan.steps.indices {
                     for m in plan.steps[j].inputs.indices where plan.steps[j].inputs[m].value == sum.value {
                         plan.steps[j].inputs[m].value = conv.value

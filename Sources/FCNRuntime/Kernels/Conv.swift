@@ -38,7 +38,9 @@ extension Kernels {
     }
 
     /// output (batch, C_out, OH, OW) = conv(input window, weights) + bias (+ what `output` holds
-    /// if `accumulate`: a fused residual's shortcut, copied there first), then ReLU if `relu`.
+    /// if `accumulate`; + `addend`, a window of the output's shape with contiguous rows that the
+    /// output must not overlap, added as the last depth block is stored: a fused residual's
+    /// shortcut), then ReLU if `relu`.
     /// `scratch` must hold at least one channel of one output row of im2col (kh*kw*OW floats; see
     /// `conv2dScratchCount`); tiles use up to the preferred size. May be nil for pointwise convs.
     public static func conv2d(
