@@ -105,6 +105,16 @@ public final class WinogradWeights: @unchecked Sendable {
 }
 
 extension Kernels {
+    /// Tiles of one image of a Winograd conv with this output, dilation and tile, as the kernel
+    /// numbers them (each sub-grid of a dilated conv its own tile grid; ScratchRules.winogradTileGrid
+    /// is the plan's copy of this rule).
+    public static func winogradImageTiles(tile: WinogradTile, outHeight: Int, outWidth: Int, dilationH: Int = 1,
+                                          dilationW: Int = 1) -> Int {
+        var g = fcn_winograd_geometry()
+        g.out_height = outHeight; g.out_width = outWidth; g.dil_h = dilationH; g.dil_w = dilationW; g.m = Int32(tile.m)
+        return fcn_winograd_image_tiles(&g)
+    }
+
     /// Floats of scratch one worker needs for chunks of `tiles` tiles.
     public static func winogradScratchFloats(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) -> Int {
         fcn_winograd_scratch_floats(Int32(tile.m), inChannels, outChannels, tiles)
@@ -139,13 +149,13 @@ extension Kernels {
             if pool.height == 0 || pool.width == 0 { return }
         }
         applyBLASThreads(1)
-        let grid = ScratchRules.winogradTileGrid(m: m, outHeight: oh, outWidth: ow, dilation: [dilationH, dilationW])
-        let geometry = SendableBox(fcn_winograd_geometry(
+        var described = fcn_winograd_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
-            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, tiles_y: grid.y, tiles_x: grid.x, m: Int32(m),
-            pool_height: pool?.height ?? 0, pool_width: pool?.width ?? 0))
-        let total = batch * grid.tiles
+            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, m: Int32(m),
+            pool_height: pool?.height ?? 0, pool_width: pool?.width ?? 0)
+        let total = batch * fcn_winograd_image_tiles(&described)
+        let geometry = SendableBox(described)
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
         if let parts = winogradSplitParts(u, threads: threads, scratchCapacity: scratchCapacity, split: split) {
