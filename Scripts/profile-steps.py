@@ -5,7 +5,9 @@
     python3 Scripts/profile-steps.py run.json [--top N]
 
 Prints every step (slowest first; --top limits the rows) with its time, share of the run,
-MACs and GFLOP/s (2 x MACs / time), then the time per op kind. Reads only the trace's
+MACs, GFLOP/s (2 x MACs / time) and the process's CPU time meanwhile (all threads; a step
+that waited for a CPU on a busy machine shows wall time above CPU time at 1 thread), then the
+time per op kind. Reads only the trace's
 "steps" slices (cat "step"); the worker-thread slices are left to Perfetto.
 """
 import argparse
@@ -33,13 +35,13 @@ def main() -> int:
     rows = sorted(steps, key=lambda e: -e["dur"])
     if args.top > 0:
         rows = rows[: args.top]
-    print(f"{'#':>3}  {'step':<24} {'op':<16} {'ms':>9} {'share':>6} {'GMAC':>8} {'GFLOP/s':>8}")
+    print(f"{'#':>3}  {'step':<24} {'op':<16} {'ms':>9} {'share':>6} {'GMAC':>8} {'GFLOP/s':>8} {'CPU ms':>9}")
     for e in rows:
         a = e["args"]
         ms = e["dur"] / 1000
         gf = a.get("GFLOP/s")
         print(f"{a['step']:>3}  {e['name'][:24]:<24} {a['op'][:16]:<16} {ms:9.1f} {100 * ms / total:5.1f}% "
-              f"{a['MACs'] / 1e9:8.2f} {'' if gf is None else f'{gf:8.1f}'}")
+              f"{a['MACs'] / 1e9:8.2f} {'' if gf is None else f'{gf:8.1f}':>8} {a.get('CPU ms', float('nan')):9.1f}")
     by_op = defaultdict(float)
     for e in steps:
         by_op[e["args"]["op"].split("+")[0]] += e["dur"] / 1000

@@ -153,7 +153,7 @@ final class ReportCLITests: XCTestCase {
         let steps = plan["steps"] as! [Facts]
         let slices = events.filter { $0["ph"] as? String == "X" && $0["cat"] as? String == "step" }
         XCTAssertEqual(slices.map { ($0["args"] as! Facts)["step"] as! Int }, Array(steps.indices), "one slice per step, in order")
-        var end = -1.0
+        var end = -1.0, cpuTotal = 0.0
         for (s, step) in zip(slices, steps) {
             let args = s["args"] as! Facts
             let ts = (s["ts"] as! NSNumber).doubleValue, dur = (s["dur"] as! NSNumber).doubleValue
@@ -165,7 +165,11 @@ final class ReportCLITests: XCTestCase {
             XCTAssertEqual(args["sources"] as? String, (step["sources"] as! [Facts]).map { $0["name"] as! String }.joined(separator: "+"))
             XCTAssertEqual(args["source locations"] as? [String], (step["sources"] as! [Facts]).map { $0["location"] as! String })
             if (step["macs"] as! Int) > 0 { XCTAssertGreaterThan((args["GFLOP/s"] as! NSNumber).doubleValue, 0) }
+            cpuTotal += (args["CPU ms"] as! NSNumber).doubleValue
         }
+        // Process CPU time per step: never negative, and the run's steps used some.
+        XCTAssertTrue(slices.allSatisfy { ((($0["args"] as! Facts)["CPU ms"] as! NSNumber).doubleValue) >= 0 })
+        XCTAssertGreaterThan(cpuTotal, 0)
         // A counter sample of live bytes per step (plus one at the end), all positive.
         let counters = events.filter { $0["ph"] as? String == "C" && $0["name"] as? String == "live arena" }
         XCTAssertEqual(counters.count, steps.count + 1)

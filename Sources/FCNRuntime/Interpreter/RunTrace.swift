@@ -1,7 +1,9 @@
 // `fcngc run --trace trace.json`: a run as a Chrome trace (the Trace Event Format's JSON
 // object form, which Perfetto and chrome://tracing open). One track "steps" holds one
 // complete ("X") slice per step with its name, op, source layers and their spec locations,
-// MACs and achieved GFLOP/s (2 x MACs / duration, times the batch); one track per OS thread
+// MACs and achieved GFLOP/s (2 x MACs / duration, times the batch) and the CPU time the whole
+// process used meanwhile (all threads: on a shared machine a step that waited for the CPU shows
+// a wall time above its CPU time at 1 thread); one track per OS thread
 // holds a slice per piece of a step that the kernels split over workers (WorkerTrace); a
 // counter ("C") track "live arena" gives the bytes alive while each step runs (from the
 // memory plan), with one more sample, the output's bytes, when the last step ends.
@@ -21,6 +23,13 @@ public enum WorkerTrace {
     private static let spans = Mutex<[Span]>([])
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// CPU time of the whole process (every thread), nanoseconds.
+    static func processCPU() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
 
     /// Marks the start of a worker's piece of a split kernel (0 when no trace is on).
     @inline(__always) static func begin() -> UInt64 { enabled.load(ordering: .relaxed) ? now() : 0 }
@@ -45,10 +54,10 @@ public enum WorkerTrace {
 
 /// Records the steps of every run of an executable while attached, then writes Chrome trace JSON.
 public final class RunTrace {
-    struct StepSpan { var index: Int; var start: UInt64; var end: UInt64 }
+    struct StepSpan { var index: Int; var start: UInt64; var end: UInt64; var cpu: UInt64 }
     private var steps: [StepSpan] = []
     private var workers: [WorkerTrace.Span] = []
-    private var pendingStart: UInt64 = 0
+    private var pendingStart: UInt64 = 0, pendingCPU: UInt64 = 0
     private var interpreterThread: UInt = 0
 
     /// The track of the step slices (a made-up thread id; thread tracks follow it).
@@ -60,8 +69,14 @@ public final class RunTrace {
     public func attach(to exe: Executable) {
         interpreterThread = UInt(pthread_self())
         WorkerTrace.start()
-        exe.willRunStep = { [unowned self] _ in self.pendingStart = WorkerTrace.now() }
-        exe.observer = { [unowned self] i, _, _ in self.steps.append(StepSpan(index: i, start: self.pendingStart, end: WorkerTrace.now())) }
+        exe.willRunStep = { [unowned self] _ in
+            self.pendingCPU = WorkerTrace.processCPU()
+            self.pendingStart = WorkerTrace.now()
+        }
+        exe.observer = { [unowned self] i, _, _ in
+            let end = WorkerTrace.now()
+            self.steps.append(StepSpan(index: i, start: self.pendingStart, end: end, cpu: WorkerTrace.processCPU() &- self.pendingCPU))
+        }
     }
 
     public func detach(from exe: Executable) {
@@ -102,6 +117,7 @@ public final class RunTrace {
                 "sources": .string(s.sources.map(\.name).joined(separator: "+")),
                 "source locations": .raw("[" + s.sources.map { TraceJSON.quote($0.location) }.joined(separator: ",") + "]"),
                 "output": .string((s.shape.map(String.init)).joined(separator: "x")), "batch": .int(batch), "MACs": .int(macs),
+                "CPU ms": .raw(TraceJSON.number(Double(span.cpu) / 1e6)),
             ]
             if macs > 0 { args["GFLOP/s"] = .raw(TraceJSON.number(2 * Double(macs) / Double(ns))) }
             let name = s.sources.map(\.name).joined(separator: "+")
