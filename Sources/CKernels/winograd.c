@@ -225,6 +225,7 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
                              int stage, int part, int parts) {
     if (tiles <= 0) return;
     if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
+    if (g->out_height < 1 || g->out_width < 1 || first_tile < 0) abort();   // no tiles to number
     if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
     if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, ceil or floor size
         if (g->dil_h != 1 || g->dil_w != 1) abort();

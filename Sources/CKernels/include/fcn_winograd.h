@@ -41,7 +41,8 @@ size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, l
 /// (batch, C_out, pool_height, pool_width) = its 2x2 stride-2 max pool instead: pooled row py
 /// covers conv rows 2py and 2py + 1 (columns likewise), a window reaching past the conv output
 /// takes the maximum of the outputs inside it; pool sizes must be ceil or floor of OH/2, OW/2,
-/// and the conv undilated (abort() otherwise). Each pooling window lies inside one tile (m even).
+/// and the conv undilated (abort() otherwise, as for an empty output or a negative first tile).
+/// Each pooling window lies inside one tile (m even).
 /// `packed_u` holds alpha² matrices U[ξ] (C_out x C_in, packed by fcn_gemm_pack_a under the
 /// current micro-kernel), `packed_floats` apart. `scratch` holds fcn_winograd_scratch_floats(m,
 /// …, tiles) floats (the same with or without pooling).
