@@ -18,8 +18,8 @@ enum { KC = 256, NC = 2048 };
 
 static const struct fcn_kernel_shape shapes[3] = {
     [FCN_GEMM_PORTABLE] = {4, 8, 128, fcn_ukernel_portable_4x8},
-    [FCN_GEMM_AVX2] = {6, 16, 144, fcn_ukernel_avx2_6x16},
-    [FCN_GEMM_AVX512] = {8, 32, 128, fcn_ukernel_avx512_8x32},
+    [FCN_GEMM_AVX2] = {6, 16, 72, fcn_ukernel_avx2_6x16},
+    [FCN_GEMM_AVX512] = {8, 32, 64, fcn_ukernel_avx512_8x32},
 };
 
 static long round_up(long x, long m) { return (x + m - 1) / m * m; }
@@ -125,19 +125,27 @@ struct packed_view {
     long mpad, k_total, row0, k0;
 };
 
-/// Bias (per row of C, or NULL) and ReLU applied by the micro-kernels' store: only on a tile's
-/// last depth block.
+/// Bias (per row of C, or NULL), an addend matrix (at C's first element, row stride ld_add, or
+/// NULL) and ReLU applied by the micro-kernels' store: only on a tile's last depth block.
 struct epilogue {
     const float *bias;
+    const float *add;
+    long ld_add;
     int relu;
 };
 
-static const struct epilogue no_epilogue = {NULL, 0};
+static const struct epilogue no_epilogue = {NULL, NULL, 0, 0};
+
+/// The epilogue of the block of C that starts at row `row`, column `col` of `ep`'s.
+static struct epilogue epilogue_at(struct epilogue ep, long row, long col) {
+    struct epilogue e = {ep.bias ? ep.bias + row : NULL, ep.add ? ep.add + row * ep.ld_add + col : NULL, ep.ld_add, ep.relu};
+    return e;
+}
 
 /// Every micro-tile of an mc x nc block of C from a packed A block (mr-row panels, a_stride
 /// floats apart) and packed B panels (nr columns, b_stride floats apart), depth kc, then the
-/// epilogue `ep` (its bias at the block's first row). Tiles past the block's edge are computed
-/// into a small buffer and only their valid part is written.
+/// epilogue `ep` (its bias and addend at the block's first row). Tiles past the block's edge are
+/// computed into a small buffer and only their valid part is written.
 static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, long kc, const float *ablock,
                          long a_stride, const float *bpanels, long b_stride, int acc, struct epilogue ep,
                          float *c, long ldc) {
@@ -150,16 +158,17 @@ static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, lon
             long mv = mc - ir < mr ? mc - ir : mr;
             float *ct = c + ir * ldc + jr;
             const float *apanel = ablock + ir / mr * a_stride;
-            const float *bias = ep.bias ? ep.bias + ir : NULL;
+            const struct epilogue te = epilogue_at(ep, ir, jr);
             if (mv == mr && nv == nr) {
-                s->run(kc, apanel, bpanel, ct, ldc, acc, bias, ep.relu);
+                s->run(kc, apanel, bpanel, ct, ldc, acc, te.bias, te.add, te.ld_add, te.relu);
             } else {
-                s->run(kc, apanel, bpanel, edge, nr, 0, NULL, 0);
+                s->run(kc, apanel, bpanel, edge, nr, 0, NULL, NULL, 0, 0);
                 for (long r = 0; r < mv; ++r)
                     for (long j = 0; j < nv; ++j) {
                         float v = (acc ? ct[r * ldc + j] : 0.0f) + edge[r * nr + j];
-                        if (bias) v += bias[r];
-                        ct[r * ldc + j] = ep.relu && v < 0.0f ? 0.0f : v;
+                        if (te.bias) v += te.bias[r];
+                        if (te.add) v += te.add[r * te.ld_add + j];
+                        ct[r * ldc + j] = te.relu && v < 0.0f ? 0.0f : v;
                     }
             }
         }
@@ -169,7 +178,8 @@ static void macro_kernel(const struct fcn_kernel_shape *s, long mc, long nc, lon
 static void zero_or_epilogue(long m, long n, int accumulate, struct epilogue ep, float *c, long ldc) {
     for (long i = 0; i < m; ++i)
         for (long j = 0; j < n; ++j) {
-            float v = (accumulate ? c[i * ldc + j] : 0.0f) + (ep.bias ? ep.bias[i] : 0.0f);
+            float v = (accumulate ? c[i * ldc + j] : 0.0f) + (ep.bias ? ep.bias[i] : 0.0f)
+                + (ep.add ? ep.add[i * ep.ld_add + j] : 0.0f);
             c[i * ldc + j] = ep.relu && v < 0.0f ? 0.0f : v;
         }
 }
@@ -200,7 +210,7 @@ static void gemm(const struct fcn_kernel_shape *s, long m, long n, long k, const
             for (long ic = 0; ic < m; ic += s->mc) {
                 long mc = m - ic < s->mc ? m - ic : s->mc;
                 pack_a_block(mc, kc, a + ic * lda + pc, lda, mr, ap);
-                struct epilogue tile_ep = {ep.bias ? ep.bias + ic : NULL, ep.relu};
+                struct epilogue tile_ep = epilogue_at(ep, ic, jc);
                 macro_kernel(s, mc, nc, kc, ap, kc * mr, bp, kc * nr, acc, last ? tile_ep : no_epilogue,
                              c + ic * ldc + jc, ldc);
             }
@@ -231,7 +241,7 @@ static void gemm_packed(const struct fcn_kernel_shape *s, long m, long n, long k
         pack_b_block(k, nc, b + jc, ldb, nr, bp);
         for (long ic = 0; ic < m; ic += s->mc) {
             long mc = m - ic < s->mc ? m - ic : s->mc;
-            struct epilogue tile_ep = {ep.bias ? ep.bias + ic : NULL, ep.relu};
+            struct epilogue tile_ep = epilogue_at(ep, ic, jc);
             for (long pc = 0, kc; pc < k; pc += kc) {
                 // Depth block: up to the packed operand's next block boundary.
                 long gk = pv->k0 + pc, block0 = gk / KC * KC;
@@ -278,10 +288,18 @@ void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, lo
 void fcn_sgemm_packed_part_epilogue(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
                                     long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
                                     const float *bias, int relu) {
+    fcn_sgemm_packed_part_addend(m_total, k_total, packed_a, row0, m, k0, k, n, b, ldb, accumulate, c, ldc,
+                                 bias, NULL, 0, relu);
+}
+
+void fcn_sgemm_packed_part_addend(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
+                                  long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
+                                  const float *bias, const float *addend, long ld_addend, int relu) {
     const struct fcn_kernel_shape *s = &shapes[fcn_gemm_isa()];
     if (row0 % s->mr != 0 || row0 < 0 || m < 0 || row0 + m > m_total || k0 < 0 || k < 0 || k0 + k > k_total) abort();
+    if (addend && ld_addend < n) abort();
     struct packed_view pv = {packed_a, round_up(m_total, s->mr), k_total, row0, k0};
-    struct epilogue ep = {bias, relu != 0};
+    struct epilogue ep = {bias, addend, ld_addend, relu != 0};
     gemm_packed(s, m, n, k, &pv, b, ldb, accumulate, ep, c, ldc);
 }
 
@@ -292,9 +310,16 @@ void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float
 
 void fcn_sgemm_on_epilogue(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                            const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias, int relu) {
+    fcn_sgemm_on_addend(isa, pack_a_first, m, n, k, a, lda, b, ldb, accumulate, c, ldc, bias, NULL, 0, relu);
+}
+
+void fcn_sgemm_on_addend(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                         const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias,
+                         const float *addend, long ld_addend, int relu) {
     if (!fcn_gemm_isa_supported(isa)) abort();
+    if (addend && ld_addend < n) abort();
     const struct fcn_kernel_shape *s = &shapes[isa];
-    struct epilogue ep = {bias, relu != 0};
+    struct epilogue ep = {bias, addend, ld_addend, relu != 0};
     if (!pack_a_first) {
         gemm(s, m, n, k, a, lda, b, ldb, accumulate, ep, c, ldc);
         return;

@@ -1,8 +1,9 @@
 // fcngc's own GEMM (CKernels, Gemm.swift) against a naive Double product, on every micro-kernel
 // this CPU supports: odd shapes around the micro-tile sizes (8x32, 6x16, 4x8) and the blocking
-// (KC 256, MC 128/144, NC 2048; with A packed beforehand, column blocks of about 1 MiB of B over
+// (KC 256, MC 64/72, NC 2048; with A packed beforehand, column blocks of about 1 MiB of B over
 // its whole depth), row strides wider than the matrices, overwrite and accumulate, A packed on the
-// fly and packed beforehand (as the Winograd and conv weights are), and the bias/ReLU epilogue.
+// fly and packed beforehand (as the Winograd and conv weights are), and the bias/addend/ReLU
+// epilogue.
 
 import XCTest
 import FCNRuntime
@@ -10,22 +11,27 @@ import FCNTestSupport
 
 final class KernelTestsGemm: XCTestCase {
     /// C = A·B (+ C) on `kernel`, compared with the naive product; returns max |error| / max scale.
-    /// With `bias` and `relu`, C = max(0, A·B (+ C) + bias per row) (the epilogue).
+    /// With `bias`, `addend` and `relu`, C = max(0, A·B (+ C) + bias per row + D) (the epilogue),
+    /// D an m x n matrix with its own row stride.
     func check(_ kernel: GemmKernel, m: Int, n: Int, k: Int, accumulate: Bool, packingA: Bool,
-               bias withBias: Bool = false, relu: Bool = false,
+               bias withBias: Bool = false, addend withAddend: Bool = false, relu: Bool = false,
                rng: inout SplitMix64, file: StaticString = #filePath, line: UInt = #line) {
         let lda = k + rng.nextInt(in: 0...3), ldb = n + rng.nextInt(in: 0...3), ldc = n + rng.nextInt(in: 0...5)
         let a = randomArray(max(1, m * lda), rng: &rng), b = randomArray(max(1, k * ldb), rng: &rng)
         let c0 = randomArray(max(1, m * ldc), rng: &rng)
         let bias = randomArray(max(1, m), rng: &rng)
+        let ldd = n + rng.nextInt(in: 0...4), d = randomArray(max(1, m * ldd), rng: &rng)
         var c = c0
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 bias.withUnsafeBufferPointer { pbias in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        kernel.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                        accumulate: accumulate, c: pc.baseAddress!, ldc: ldc, packingA: packingA,
-                                        bias: withBias ? pbias.baseAddress! : nil, relu: relu)
+                    d.withUnsafeBufferPointer { pd in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            kernel.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                            accumulate: accumulate, c: pc.baseAddress!, ldc: ldc, packingA: packingA,
+                                            bias: withBias ? pbias.baseAddress! : nil, addend: withAddend ? pd.baseAddress! : nil,
+                                            ldAddend: ldd, relu: relu)
+                        }
                     }
                 }
             }
@@ -39,6 +45,7 @@ final class KernelTestsGemm: XCTestCase {
                     mag += abs(Double(a[i * lda + p]) * Double(b[p * ldb + j]))
                 }
                 if withBias { s += Double(bias[i]); mag += abs(Double(bias[i])) }
+                if withAddend { s += Double(d[i * ldd + j]); mag += abs(Double(d[i * ldd + j])) }
                 if relu { s = max(s, 0) }
                 worst = max(worst, abs(Double(c[i * ldc + j]) - s))
                 scale = max(scale, mag)
@@ -49,7 +56,7 @@ final class KernelTestsGemm: XCTestCase {
             }
         }
         XCTAssertLessThanOrEqual(worst / scale, 1e-6,
-                                 "\(kernel.name) m \(m) n \(n) k \(k) accumulate \(accumulate) packed \(packingA) bias \(withBias) relu \(relu)",
+                                 "\(kernel.name) m \(m) n \(n) k \(k) accumulate \(accumulate) packed \(packingA) bias \(withBias) addend \(withAddend) relu \(relu)",
                                  file: file, line: line)
     }
 
@@ -73,7 +80,7 @@ final class KernelTestsGemm: XCTestCase {
     }
 
     func testBlockEdges() {
-        // Depth past KC (256), rows past MC (128/144), columns past NC (2048).
+        // Depth past KC (256), rows past MC (64/72), columns past NC (2048).
         var rng = SplitMix64(seed: 32)
         for kernel in kernels {
             for packed in [false, true] {
@@ -107,6 +114,28 @@ final class KernelTestsGemm: XCTestCase {
                     }
                     check(kernel, m: 40, n: 70, k: 600, accumulate: true, packingA: packed, bias: withBias, relu: relu, rng: &rng)
                     check(kernel, m: 130, n: 75, k: 0, accumulate: true, packingA: packed, bias: withBias, relu: relu, rng: &rng)
+                }
+            }
+        }
+    }
+
+    func testAddendEpilogueOnEveryKernel() {
+        // A residual shortcut added in the store: edge tiles, several depth blocks (added only
+        // after the last), column blocks of the packed driver (n past 1 MiB / k), accumulate,
+        // with and without bias and ReLU.
+        var rng = SplitMix64(seed: 35)
+        let sizes = [1, 7, 8, 9, 31, 33, 50]
+        for kernel in kernels {
+            for packed in [false, true] {
+                for (withBias, relu) in [(true, true), (false, false), (false, true)] {
+                    for _ in 0..<5 {
+                        let m = sizes[rng.nextInt(in: 0...(sizes.count - 1))], n = sizes[rng.nextInt(in: 0...(sizes.count - 1))]
+                        check(kernel, m: m, n: n, k: rng.nextInt(in: 1...40), accumulate: rng.nextBool(), packingA: packed,
+                              bias: withBias, addend: true, relu: relu, rng: &rng)
+                    }
+                    check(kernel, m: 40, n: 70, k: 600, accumulate: false, packingA: packed, bias: withBias, addend: true, relu: relu, rng: &rng)
+                    check(kernel, m: 20, n: 300, k: 1100, accumulate: true, packingA: packed, bias: withBias, addend: true, relu: relu, rng: &rng)
+                    check(kernel, m: 13, n: 21, k: 0, accumulate: true, packingA: packed, bias: withBias, addend: true, relu: relu, rng: &rng)
                 }
             }
         }

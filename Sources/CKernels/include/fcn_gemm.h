@@ -59,6 +59,14 @@ void fcn_sgemm_packed_part(long m_total, long k_total, const float *packed_a, lo
 void fcn_sgemm_packed_part_epilogue(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
                                     long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
                                     const float *bias, int relu);
+/// fcn_sgemm_packed_part_epilogue with an addend as well: addend[i * ld_addend + j] (addend points
+/// at the element of C's first row and column; ld_addend >= n) is added to C[i][j] after the
+/// bias and before the ReLU, in the same store. A residual connection's shortcut added by the
+/// conv before it: C must not overlap the addend (the store of an earlier depth block would
+/// overwrite what a later one adds).
+void fcn_sgemm_packed_part_addend(long m_total, long k_total, const float *packed_a, long row0, long m, long k0,
+                                  long k, long n, const float *b, long ldb, int accumulate, float *c, long ldc,
+                                  const float *bias, const float *addend, long ld_addend, int relu);
 /// Both operands packed beforehand: C (m x panels·nr, row stride ldc) = A (m x k, packed by
 /// fcn_gemm_pack_a) · B (+ C when accumulate != 0), whose columns are `panels` panels of the
 /// micro-kernel's width nr, each k x nr and k-major, `b_panel_stride` floats apart (k·nr when
@@ -73,6 +81,10 @@ void fcn_sgemm_on(int isa, int pack_a_first, long m, long n, long k, const float
 /// then ReLU if relu != 0): for tests.
 void fcn_sgemm_on_epilogue(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
                            const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias, int relu);
+/// fcn_sgemm_on with the epilogue of fcn_sgemm_packed_part_addend (bias, addend, ReLU): for tests.
+void fcn_sgemm_on_addend(int isa, int pack_a_first, long m, long n, long k, const float *a, long lda,
+                         const float *b, long ldb, int accumulate, float *c, long ldc, const float *bias,
+                         const float *addend, long ld_addend, int relu);
 
 #ifdef __cplusplus
 }

@@ -38,10 +38,11 @@ public enum GemmKernel: Int32, Sendable, CaseIterable {
     /// ReLU if `relu` in the GEMM's store: for tests of every kernel on one CPU.
     public func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                          accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, packingA: Bool,
-                         bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
+                         bias: UnsafePointer<Float>? = nil, addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0,
+                         relu: Bool = false) {
         precondition(isSupported, "the CPU cannot run the \(name) GEMM kernel")
-        fcn_sgemm_on_epilogue(rawValue, packingA ? 1 : 0, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc,
-                              bias, relu ? 1 : 0)
+        fcn_sgemm_on_addend(rawValue, packingA ? 1 : 0, m, n, k, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc,
+                            bias, addend, ldAddend, relu ? 1 : 0)
     }
 }
 
