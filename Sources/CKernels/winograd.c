@@ -13,7 +13,11 @@
 //      then column pairs, of its phase rows) interleaved into the pooled output rows instead.
 // A dilated conv is one undilated conv per sub-grid of every d-th row and column (its taps are
 // adjacent there): the tiles of all sub-grids go through the same three steps; only gathering
-// (every d-th column, element-wise) and scattering know where a sub-grid's pixels lie.
+// (every d-th column, element-wise) and scattering know where a sub-grid's pixels lie. Each
+// sub-grid has the tiles its own size needs (sub-grids differ by a row or column when d does
+// not divide the output: at 65x65 with dilation 4, 17+16+16+16 outputs make 5+4+4+4 = 17 tile
+// columns of F(4,3), as many as the undilated conv, not 4 x 5 = 20), numbered in one sequence
+// over all sub-grids (struct tile_grid), so a chunk may span several sub-grids.
 // The transforms (winograd_body.h) are compiled for AVX-512, AVX2 and the baseline ISA and
 // chosen with the GEMM's micro-kernel, since the panel width depends on it.
 
@@ -46,15 +50,100 @@
     v16 m0 = (m0_), m1 = (m1_), m2 = (m2_), m3 = (m3_); \
     (out)[0] = m0 + m1 + m2; (out)[(s)] = m1 - m2 - m3; } while (0)
 
+/// The tile grid of a conv: sub-grid row ry has ceil((OH - ry) / d_h) output rows, one more in
+/// the first OH mod d_h sub-grid rows (the tall ones) than in the others, so its tile rows are
+/// one of two counts; sub-grid columns likewise. Sub-grid (ry, rx) has rows(ry) x cols(rx)
+/// tiles, an image (Σ rows) x (Σ cols) = `per_image`. Only the chunk's first tile is found by
+/// division; the segments after it step from tile row to tile row.
+struct tile_grid {
+    long dh, dw;
+    long tall, rows_tall, rows_short;     // sub-grid rows ry < tall have rows_tall tile rows, the others rows_short
+    long wide, cols_wide, cols_narrow;    // sub-grid columns rx < wide have cols_wide tile columns, the others cols_narrow
+    long rows, cols, per_image;           // tile rows over all sub-grid rows, tile columns likewise, rows x cols
+};
+
+static inline __attribute__((always_inline)) struct tile_grid grid_of(const struct fcn_winograd_geometry *g) {
+    struct tile_grid t;
+    const long m = g->m, oh = g->out_height > 0 ? g->out_height : 0, ow = g->out_width > 0 ? g->out_width : 0;
+    t.dh = g->dil_h; t.dw = g->dil_w;
+    t.tall = oh % t.dh; t.rows_tall = (oh / t.dh + m) / m; t.rows_short = (oh / t.dh + m - 1) / m;
+    t.wide = ow % t.dw; t.cols_wide = (ow / t.dw + m) / m; t.cols_narrow = (ow / t.dw + m - 1) / m;
+    t.rows = t.tall * t.rows_tall + (t.dh - t.tall) * t.rows_short;
+    t.cols = t.wide * t.cols_wide + (t.dw - t.wide) * t.cols_narrow;
+    t.per_image = t.rows * t.cols;
+    return t;
+}
+
+static inline long grid_rows(const struct tile_grid *t, long ry) { return ry < t->tall ? t->rows_tall : t->rows_short; }
+static inline long grid_cols(const struct tile_grid *t, long rx) { return rx < t->wide ? t->cols_wide : t->cols_narrow; }
+
+/// A tile's place: image n, sub-grid (ry, rx), tile row ty and tile column tx of that sub-grid.
+struct tile_pos { long n, ry, rx, ty, tx; };
+
+/// The place of tile i (i < images · per_image). The sub-grid rows before ry hold
+/// (their tile rows) x cols tiles; inside sub-grid row ry (rows(ry) tile rows), the sub-grids
+/// before rx hold rows(ry) x (their tile columns).
+static struct tile_pos tile_at(const struct tile_grid *t, long i) {
+    struct tile_pos p;
+    p.n = i / t->per_image;
+    long r = i % t->per_image, rows, cols;
+    const long tall_tiles = t->tall * t->rows_tall * t->cols;
+    if (r < tall_tiles) {
+        p.ry = r / (t->rows_tall * t->cols); r -= p.ry * t->rows_tall * t->cols; rows = t->rows_tall;
+    } else {
+        r -= tall_tiles;
+        const long q = r / (t->rows_short * t->cols);
+        p.ry = t->tall + q; r -= q * t->rows_short * t->cols; rows = t->rows_short;
+    }
+    const long wide_tiles = t->wide * rows * t->cols_wide;
+    if (r < wide_tiles) {
+        p.rx = r / (rows * t->cols_wide); r -= p.rx * rows * t->cols_wide; cols = t->cols_wide;
+    } else {
+        r -= wide_tiles;
+        const long q = r / (rows * t->cols_narrow);
+        p.rx = t->wide + q; r -= q * rows * t->cols_narrow; cols = t->cols_narrow;
+    }
+    p.ty = r / cols; p.tx = r % cols;
+    return p;
+}
+
+/// The first tile of the tile row after p's: the next tile row of its sub-grid, else the first of
+/// the next sub-grid with tiles (sub-grids shrink with ry and rx: past an empty one all are), else
+/// of the next image.
+static inline void tile_next_row(const struct tile_grid *t, struct tile_pos *p) {
+    p->tx = 0;
+    if (++p->ty < grid_rows(t, p->ry)) return;
+    p->ty = 0;
+    if (++p->rx < t->dw && grid_cols(t, p->rx) > 0) return;
+    p->rx = 0;
+    if (++p->ry < t->dh && grid_rows(t, p->ry) > 0) return;
+    p->ry = 0;
+    ++p->n;
+}
+
 /// A run of tiles of one tile row of one sub-grid: tiles [i, i + len) of the chunk at `off`.
 struct segment { long n, ry, rx, ty, tx, len, off; };
 
-static inline __attribute__((always_inline)) struct segment segment_at(const struct fcn_winograd_geometry *g, long i, long first, long end) {
-    const long grid = g->tiles_y * g->tiles_x, per_image = g->dil_h * g->dil_w * grid;
-    const long r = i % per_image, sub = r / grid, rr = r % grid;
-    struct segment s = {i / per_image, sub / g->dil_w, sub % g->dil_w, rr / g->tiles_x, rr % g->tiles_x, 0, i - first};
-    s.len = g->tiles_x - s.tx < end - i ? g->tiles_x - s.tx : end - i;
-    return s;
+/// The segments of tiles [first, end): `for (struct segment sg; segment_next(&it, &sg);)`.
+struct segments { struct tile_grid grid; struct tile_pos at; long i, first, end; };
+
+static inline __attribute__((always_inline)) struct segments segments_of(const struct fcn_winograd_geometry *g, long first, long end) {
+    struct segments it;
+    it.grid = grid_of(g);
+    it.i = first; it.first = first; it.end = end;
+    if (first < end) it.at = tile_at(&it.grid, first);
+    return it;
+}
+
+static inline __attribute__((always_inline)) int segment_next(struct segments *it, struct segment *s) {
+    if (it->i >= it->end) return 0;
+    const struct tile_pos p = it->at;
+    const long rest = grid_cols(&it->grid, p.rx) - p.tx;
+    s->n = p.n; s->ry = p.ry; s->rx = p.rx; s->ty = p.ty; s->tx = p.tx; s->off = it->i - it->first;
+    s->len = rest < it->end - it->i ? rest : it->end - it->i;
+    it->i += s->len;
+    if (it->i < it->end) tile_next_row(&it->grid, &it->at);
+    return 1;
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -111,6 +200,11 @@ static struct layout layout_of(int m, long cin, long cout, long tiles, int parts
     return l;
 }
 
+long fcn_winograd_image_tiles(const struct fcn_winograd_geometry *g) {
+    if ((g->m != 2 && g->m != 4) || g->dil_h < 1 || g->dil_w < 1) abort();
+    return grid_of(g).per_image;
+}
+
 size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, long tiles) {
     return fcn_winograd_split_scratch_floats(m, in_channels, out_channels, tiles, 1);
 }
@@ -131,6 +225,7 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
                              int stage, int part, int parts) {
     if (tiles <= 0) return;
     if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
+    if (g->out_height < 1 || g->out_width < 1 || first_tile < 0) abort();   // no tiles to number
     if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
     if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, ceil or floor size
         if (g->dil_h != 1 || g->dil_w != 1) abort();

@@ -28,8 +28,8 @@ WINO_TARGET static inline __attribute__((always_inline))
 void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long count,
                  float *p, long ps, float *rb, int prefetch_next, const int m) {
     const int alpha = m + 2;
-    for (long i = first; i < first + count;) {
-        const struct segment sg = segment_at(g, i, first, first + count);
+    struct segments it = segments_of(g, first, first + count);
+    for (struct segment sg; segment_next(&it, &sg);) {
         const long len = sg.len, off = sg.off, len16 = (len + 15) / 16 * 16;
         const long dw = g->dil_w, x0 = sg.rx - g->pad_w + dw * sg.tx * m;   // column of the first tile's first tap
         const float *plane = g->input + sg.n * g->image_stride + c * g->plane_stride;
@@ -85,7 +85,6 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
                 }
             }
         }
-        i += len;
     }
 }
 
@@ -139,8 +138,8 @@ WINO_TARGET static inline __attribute__((always_inline))
 void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, long first, long count,
                   const float *o, long ps, float *output, const int m) {
     const long ow = g->out_width, dw = g->dil_w;
-    for (long i = first; i < first + count;) {
-        const struct segment sg = segment_at(g, i, first, first + count);
+    struct segments it = segments_of(g, first, first + count);
+    for (struct segment sg; segment_next(&it, &sg);) {
         const long len = sg.len, off = sg.off, tx = sg.tx;
         float *plane = output + (sg.n * cout + co) * g->out_height * ow;
         for (int a = 0; a < m; ++a) {
@@ -187,7 +186,6 @@ void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, lon
             for (; t < len; ++t)
                 for (int b = 0; b < m && (tx + t) * m + b < ow; ++b) dst[t * m + b] = src[b * ps + t];
         }
-        i += len;
     }
 }
 

@@ -29,8 +29,8 @@ void WFN(scatter_pool)(const struct fcn_winograd_geometry *g, long co, long cout
                        const float *o, long ps, float *output, const int m) {
     const long oh = g->out_height, ow = g->out_width, ph = g->pool_height, pw = g->pool_width;
     const int h = m / 2;   // pooled outputs per tile side
-    for (long i = first; i < first + count;) {
-        const struct segment sg = segment_at(g, i, first, first + count);
+    struct segments it = segments_of(g, first, first + count);
+    for (struct segment sg; segment_next(&it, &sg);) {
         const long len = sg.len, off = sg.off, tx = sg.tx;
         float *plane = output + (sg.n * cout + co) * ph * pw;
         long full = (pw - tx * h) / h;                  // tiles with all h pooled columns inside
@@ -71,7 +71,6 @@ void WFN(scatter_pool)(const struct fcn_winograd_geometry *g, long co, long cout
             if (edge_t >= 0 && edge_t < len)   // its window's second column is past the conv output
                 dst[edge] = WFN(pool_one)(r0, r1, ps, edge_t, (int)(edge % h), 0);
         }
-        i += len;
     }
 }
 

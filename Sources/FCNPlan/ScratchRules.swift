@@ -81,13 +81,19 @@ public enum ScratchRules {
 
     public static let winogradBudgetBytes = 24 << 20
 
-    /// The tiles of a Winograd F(m,3) conv: `y` x `x` per sub-grid of every d-th row and column
-    /// (the largest sub-grid's, ceil(OH / d_h) x ceil(OW / d_w) outputs), `tiles` per image in all.
+    /// The tiles of a Winograd F(m,3) conv, the kernel's numbering (Sources/CKernels/winograd.c,
+    /// fcn_winograd_image_tiles, which FCNRuntime's tests check this against): sub-grid row ry of
+    /// every d-th output row has ceil((OH - ry) / d_h) rows, ceil(that / m) tile rows; `y` is the
+    /// sum over the d_h sub-grid rows, `x` likewise over the columns, and `tiles` = y·x per image
+    /// (sub-grid (ry, rx) has its own rows x columns of tiles). Undilated: ceil(OH/m) x ceil(OW/m).
     public static func winogradTileGrid(m: Int, outHeight oh: Int, outWidth ow: Int, dilation: [Int] = [1, 1])
         -> (y: Int, x: Int, tiles: Int) {
-        let dh = max(1, dilation[0]), dw = max(1, dilation[1])
-        let y = ((oh + dh - 1) / dh + m - 1) / m, x = ((ow + dw - 1) / dw + m - 1) / m
-        return (y, x, dh * dw * y * x)
+        func tiles(_ size: Int, _ d: Int) -> Int {
+            let size = max(0, size), short = size / d, tall = size % d   // `tall` sub-grids have one more row
+            return tall * ((short + m) / m) + (d - tall) * ((short + m - 1) / m)
+        }
+        let y = tiles(oh, max(1, dilation[0])), x = tiles(ow, max(1, dilation[1]))
+        return (y, x, y * x)
     }
 
     /// Scratch floats a Winograd F(m,3) conv uses (see above).

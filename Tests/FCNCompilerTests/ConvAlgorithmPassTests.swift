@@ -96,6 +96,26 @@ final class ConvAlgorithmPassTests: XCTestCase {
         XCTAssertTrue(reason(p, "wide").contains("2x8 output: 2x2 tiles waste less than 4x4"), reason(p, "wide"))
     }
 
+    /// FCN-ResNet50's layer4 at 520x520: a 65x65 output with dilation 4 has sub-grids of 17 and 16
+    /// rows and columns, each with its own tiles: 17 x 17 of F(4,3), as undilated, 9·65²/(36·289) =
+    /// 3.65x fewer multiplications (20 x 20 tiles, the largest sub-grid's for all, would be 2.64x).
+    func testDilatedConvsCountEachSubGridsOwnTiles() throws {
+        let yaml = """
+        name: dilated
+        input: {channels: 16}
+        graph:
+          - {conv: d4, out: 16, kernel: 3, dilation: 4, pad: 4}
+          - {conv: d2, out: 16, kernel: 3, dilation: 2, pad: 2}
+        """
+        var p = PlanPipeline.run(try PlanFixtures.compile(yaml: yaml, input: Pair(65, 65)), skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&p)
+        for layer in ["d4", "d2"] {
+            XCTAssertEqual(algorithms(p)[layer], .winogradF4x3, reason(p, layer))
+            XCTAssertTrue(reason(p, layer).hasSuffix("16 input channels: 3.65x fewer multiplications"), reason(p, layer))
+        }
+        XCTAssertEqual(ScratchRules.winogradTileGrid(m: 4, outHeight: 65, outWidth: 65, dilation: [4, 4]).tiles, 289)
+    }
+
     func testBudgetStepsDownTheConvsWithTheMostWeightsPerPixelFirst() throws {
         // FCN-8s at 500x500 with its pools as steps of their own (conv1_2's 119 MiB output
         // stored): all F(4,3) would pass what 960 MiB leaves beside weights, activations and scratch.

@@ -34,7 +34,7 @@ extension KernelTestsWinograd {
                 let label = "\(tile) cin \(c) cout \(cout) \(input.description) dilation \(d), \(threads) threads, scratch for \(tiles) tiles"
                 XCTAssertEqual(shared.shape, want.shape, label)
                 let scale = Float(3 * c * 9)   // inputs and weights in [-1, 1]: no sum is larger
-                let worst = zip(shared.values, want.values).map { abs($0 - $1) }.max() ?? .infinity
+                let worst = Self.worstDifference(shared.values, want.values)
                 XCTAssertLessThanOrEqual(Double(worst / scale), Self.bound(tile), label)
                 XCTAssertEqual(shared.values.map(\.bitPattern), alone.values.map(\.bitPattern), "stages vs 1 thread: \(label)")
                 XCTAssertEqual(shared.values.map(\.bitPattern), byTiles.values.map(\.bitPattern), "stages vs tiles: \(label)")

@@ -14,9 +14,11 @@ extern "C" {
 #endif
 
 /// Where the tiles are. A dilated conv (dilation d) is d_h x d_w undilated ones, on the sub-grids
-/// of every d-th row and column (sub-grid (ry, rx): output rows ry + d_h·Y, columns rx + d_w·X):
-/// tiles are numbered row-major over images, sub-grids, tile rows and tile columns, and every
-/// sub-grid has the tile grid of the largest (tiles past the output are dropped).
+/// of every d-th row and column (sub-grid (ry, rx): output rows ry + d_h·Y, columns rx + d_w·X,
+/// ceil((OH - ry) / d_h) x ceil((OW - rx) / d_w) outputs). Each sub-grid has its own tile grid,
+/// ceil(its rows / m) x ceil(its columns / m) tiles (none when it is empty: d > OH or OW); tiles
+/// are numbered row-major over images, sub-grids, tile rows and tile columns
+/// (fcn_winograd_image_tiles per image; outputs of a last partial tile past the sub-grid are dropped).
 struct fcn_winograd_geometry {
     const float *input;                              // element (0, 0, 0, 0) of the input window
     long image_stride, plane_stride, row_stride;     // floats between images, channels, rows
@@ -24,10 +26,12 @@ struct fcn_winograd_geometry {
     long pad_h, pad_w;
     long out_height, out_width;                      // output planes are dense, NCHW
     long dil_h, dil_w;                               // dilation (1: none)
-    long tiles_y, tiles_x;                           // tiles of one sub-grid
     int m;                                           // output tile side: 2 or 4
     long pool_height, pool_width;  // 0: no pooling; else a 2x2 stride-2 max pool of the conv output (after bias and ReLU) is written instead, output planes pool_height x pool_width
 };
+
+/// Tiles of one image: (Σ_ry tile rows of sub-grid row ry) x (Σ_rx tile columns of sub-grid column rx).
+long fcn_winograd_image_tiles(const struct fcn_winograd_geometry *g);
 
 /// Floats of scratch one chunk of up to `tiles` tiles needs (alignment slack included).
 size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, long tiles);
@@ -37,7 +41,8 @@ size_t fcn_winograd_scratch_floats(int m, long in_channels, long out_channels, l
 /// (batch, C_out, pool_height, pool_width) = its 2x2 stride-2 max pool instead: pooled row py
 /// covers conv rows 2py and 2py + 1 (columns likewise), a window reaching past the conv output
 /// takes the maximum of the outputs inside it; pool sizes must be ceil or floor of OH/2, OW/2,
-/// and the conv undilated (abort() otherwise). Each pooling window lies inside one tile (m even).
+/// and the conv undilated (abort() otherwise, as for an empty output or a negative first tile).
+/// Each pooling window lies inside one tile (m even).
 /// `packed_u` holds alpha² matrices U[ξ] (C_out x C_in, packed by fcn_gemm_pack_a under the
 /// current micro-kernel), `packed_floats` apart. `scratch` holds fcn_winograd_scratch_floats(m,
 /// …, tiles) floats (the same with or without pooling).

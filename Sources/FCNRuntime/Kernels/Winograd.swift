@@ -5,7 +5,8 @@
 // Weights are transformed once (WinogradWeights, when the executable is built): U[ξ] is a
 // C_out x C_in matrix for each of the alpha² positions ξ, packed for fcngc's GEMM. A run then
 // goes over the output tiles (m x m each, row-major over images, sub-grids, tile rows and tile
-// columns) in chunks of T tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
+// columns; each sub-grid of a dilated conv has the tiles its own size needs) in chunks of T
+// tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
 //      16 tiles per vector, written straight into the GEMM's packed panels;
 //   2. alpha² GEMMs on fcngc's own micro-kernel: M[ξ] (C_out x T) = U[ξ] · V[ξ];
@@ -105,6 +106,16 @@ public final class WinogradWeights: @unchecked Sendable {
 }
 
 extension Kernels {
+    /// Tiles of one image of a Winograd conv with this output, dilation and tile, as the kernel
+    /// numbers them (each sub-grid of a dilated conv its own tile grid; ScratchRules.winogradTileGrid
+    /// is the plan's copy of this rule).
+    public static func winogradImageTiles(tile: WinogradTile, outHeight: Int, outWidth: Int, dilationH: Int = 1,
+                                          dilationW: Int = 1) -> Int {
+        var g = fcn_winograd_geometry()
+        g.out_height = outHeight; g.out_width = outWidth; g.dil_h = dilationH; g.dil_w = dilationW; g.m = Int32(tile.m)
+        return fcn_winograd_image_tiles(&g)
+    }
+
     /// Floats of scratch one worker needs for chunks of `tiles` tiles.
     public static func winogradScratchFloats(tile: WinogradTile, inChannels: Int, outChannels: Int, tiles: Int) -> Int {
         fcn_winograd_scratch_floats(Int32(tile.m), inChannels, outChannels, tiles)
@@ -139,13 +150,13 @@ extension Kernels {
             if pool.height == 0 || pool.width == 0 { return }
         }
         applyBLASThreads(1)
-        let grid = ScratchRules.winogradTileGrid(m: m, outHeight: oh, outWidth: ow, dilation: [dilationH, dilationW])
-        let geometry = SendableBox(fcn_winograd_geometry(
+        var described = fcn_winograd_geometry(
             input: input.plane(0, 0), image_stride: input.batchStride, plane_stride: input.planeStride,
             row_stride: input.rowStride, height: input.height, width: input.width, pad_h: padH, pad_w: padW,
-            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, tiles_y: grid.y, tiles_x: grid.x, m: Int32(m),
-            pool_height: pool?.height ?? 0, pool_width: pool?.width ?? 0))
-        let total = batch * grid.tiles
+            out_height: oh, out_width: ow, dil_h: dilationH, dil_w: dilationW, m: Int32(m),
+            pool_height: pool?.height ?? 0, pool_width: pool?.width ?? 0)
+        let total = batch * fcn_winograd_image_tiles(&described)
+        let geometry = SendableBox(described)
         let minimum = winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels, tiles: 1)
         precondition(scratchCapacity >= minimum, "winograd scratch too small: \(scratchCapacity) floats, need at least \(minimum)")
         if let parts = winogradSplitParts(u, threads: threads, scratchCapacity: scratchCapacity, split: split) {
