@@ -24,7 +24,7 @@ import FCNRuntime
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure kernels against the machine's sgemm (release builds).",
-        discussion: "Per conv step: the conv kernel on random data, cblas_sgemm at its GEMM shape, and a square sgemm, alternating; medians of --repeat rounds. conv/sgemm compares the kernel with BLAS at the same shape; conv/ref with the square reference ('*' marks layers below 70% of it). Then the whole network (Executable.run, random weights) and its peak RSS (measured before the per-layer buffers exist).")
+        discussion: "Per conv step: the conv kernel on random data (weights packed as the network packs them, a fused residual's shortcut added), cblas_sgemm at its GEMM shape, and a square sgemm, alternating; medians of --repeat rounds. conv/sgemm compares the kernel with BLAS at the same shape; conv/ref with the square reference ('*' marks layers below 70% of it). Then the whole network (Executable.run, random weights) and its peak RSS (measured before the per-layer buffers exist).")
 
     @Argument(help: "Model spec file.") var spec: String
     @Option(help: "Input size HxW (default: the spec's input.size, else 500x500).") var input: Pair?
@@ -101,7 +101,7 @@ struct BenchCommand: ParsableCommand {
             let flop = layer.flop, refFlop = ref.flop
             let gfConv = flop / mc / 1e6, gfGemm = flop / mg / 1e6, gfRef = refFlop / mr / 1e6
             sumConv += mc; sumGemm += mg; sumFlop += flop
-            let desc = PlanReport.describe(step)
+            let desc = PlanReport.describe(step) + (step.attributes.residual != nil ? " +add" : "")
             // Ratios: medians of the per-round ratios (each round's three timings are taken together).
             let vsGemm = Bench.median(zip(tg, tc).map { $0 / $1 })
             let vsRef = Bench.median((0..<rounds).map { (flop / tc[$0]) / (refFlop / tr[$0]) })
@@ -132,11 +132,15 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-/// One conv step on random data: its own input/weights/output/scratch, run by Kernels.conv2d.
+/// One conv step on random data: its own input/weights/output/scratch, run by Kernels.conv2d
+/// with its weights packed as the network's are, and a fused residual's shortcut added.
 private final class ConvLayer {
     let p: ConvParams
     let window: InputWindow
     let inputT: Tensor, weights: Tensor, bias: Tensor, output: Tensor, scratch: Tensor
+    /// A fused residual's shortcut (random, the output's shape), nil without one.
+    let shortcut: Tensor?
+    let packed: PackedConvWeights?
     let relu: Bool
     /// A fused 2x2 max pool the Winograd kernel applies as it writes (GEMM convs are timed without theirs).
     let pool: WinogradPool?
@@ -166,6 +170,8 @@ private final class ConvLayer {
         let (oh, ow) = p.convOutputSize(height: window.height, width: window.width)
         pool = a.maxPool != nil && a.algorithm?.winogradTileSide != nil ? WinogradPool(height: s.shape[1], width: s.shape[2]) : nil
         output = Tensor(shape: [1, p.outChannels, pool?.height ?? oh, pool?.width ?? ow])
+        shortcut = a.residual == nil ? nil : Tensor(shape: [1, p.outChannels, oh, ow])
+        if let shortcut { Bench.fillRandom(shortcut.pointer, count: shortcut.count, seed: 6) }
         scratch = Tensor(shape: [capacity])
         m = p.outChannels / p.groups
         n = oh * ow
@@ -174,6 +180,8 @@ private final class ConvLayer {
         winograd = a.algorithm.flatMap(WinogradTile.init).map {
             WinogradWeights(weights: w.pointer, inChannels: cp.inChannels, outChannels: cp.outChannels, tile: $0)
         }
+        packed = winograd != nil || Kernels.gemmUsesOpenBLAS ? nil
+            : PackedConvWeights(weights: w.pointer, outChannels: cp.outChannels, groups: cp.groups, depth: self.k)
     }
 
     var flop: Double { 2 * Double(m) * Double(n) * Double(k) * Double(p.groups) }
@@ -183,8 +191,13 @@ private final class ConvLayer {
             return Kernels.winogradConv2d(input: window, batch: 1, weights: winograd, bias: bias.pointer, padH: p.padH, padW: p.padW,
                                           dilationH: p.dilationH, dilationW: p.dilationW, relu: relu, pool: pool, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
         }
+        let addend = shortcut.map { InputWindow(base: UnsafePointer($0.pointer), channels: p.outChannels, height: $0.shape[2], width: $0.shape[3]) }
+        if let packed {
+            return Kernels.conv2d(input: window, batch: 1, packedWeights: packed, bias: bias.pointer, params: p, relu: relu,
+                                  addend: addend, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
+        }
         Kernels.conv2d(input: window, batch: 1, weights: weights.pointer, bias: bias.pointer, params: p, relu: relu,
-                       output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
+                       addend: addend, output: output.pointer, scratch: scratch.pointer, scratchCapacity: scratch.count)
     }
 }
 

@@ -1,5 +1,6 @@
 // `fcngc bench` on a small network whose 3x3 convs are dilated and run on Winograd: every conv
-// is timed with its own geometry (a dilated conv once ran with dilation 1 and crashed).
+// is timed with its own geometry (a dilated conv once ran with dilation 1 and crashed); and on a
+// bottleneck network, whose fused residual convs are timed with their add.
 
 import XCTest
 
@@ -25,5 +26,16 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(rows.contains { $0.contains(" d2 ") && $0.contains("d2x2 winograd-f4x3") }, r.stdout)
         XCTAssertTrue(rows.contains { $0.contains(" d3 ") && $0.contains("d3x3 winograd-f4x3") }, r.stdout)
         XCTAssertTrue(r.stdout.contains("convs: "), r.stdout)
+    }
+
+    func testBenchTimesFusedResidualConvsWithTheirAdd() throws {
+        // The bottleneck fixture's fused residuals (the fixture says which sums fuse): 1x1 convs, a
+        // strided and a dilated im2col conv, a shortcut read through a crop window.
+        let fixture = CLITests.root.appendingPathComponent("Tests/FCNRuntimeTests/Fixtures/bottleneck.yaml").path
+        let r = try fcngc("bench", fixture, "--input", "24x20", "--threads", "2", "--repeat", "1", "--reference", "64", "--no-network")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let fused = r.stdout.split(separator: "\n").filter { $0.contains(" +add ") }
+        XCTAssertEqual(fused.map { $0.split(separator: " ", omittingEmptySubsequences: true)[1] },
+                       ["a_down", "b_conv3", "c_conv", "e_side", "g_conv2"], r.stdout)
     }
 }
