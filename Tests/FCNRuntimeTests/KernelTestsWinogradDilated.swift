@@ -16,13 +16,9 @@ extension KernelTestsWinograd {
                      (8, 150, 2, 1, 2, 1), (10, 9, 1, 3, 0, 5), (5, 5, 2, 2, 0, 0), (7, 131, 4, 2, 3, 2)]
         for (index, (h, w, dh, dw, ph, pw)) in cases.enumerated() {
             let tile = WinogradTile.allCases[index % 2]
-            let input = WindowedCase.random(batch: 1 + index % 2, channels: 3, height: h, width: w, rng: &rng)
-            let cout = 4, c = input.buffer.c
-            let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
-            let p = ConvParams(inChannels: c, outChannels: cout, kernelH: 3, kernelW: 3, padH: ph, padW: pw,
-                               dilationH: dh, dilationW: dw)
-            let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: true)
-            let scale = Float(3 * c * 9)   // inputs and weights in [-1, 1]: no sum is larger
+            let (input, weights, bias, want, scale) = Self.dilatedCase(batch: 1 + index % 2, height: h, width: w,
+                                                                      dilation: (dh, dw), pad: (ph, pw), relu: true, rng: &rng)
+            let cout = 4
             for (tiles, threads) in [(1, 1), (40, 2), (100_000, 2)] {
                 let got = runWinograd(input, weights: weights, bias: bias, outChannels: cout, tile: tile, pad: (ph, pw),
                                       dilation: (dh, dw), relu: true, scratchTiles: tiles, threads: threads)
@@ -32,5 +28,19 @@ extension KernelTestsWinograd {
                                          "\(tile) \(input.description) dilation \(dh)x\(dw) pad \(ph)x\(pw): chunks of \(tiles), \(threads) threads")
             }
         }
+    }
+
+    /// A random 3-channel input (a window of a larger buffer), 4 output channels of random 3x3
+    /// weights and bias, and the naive dilated conv's output; `scale` bounds every sum's size.
+    static func dilatedCase(batch: Int, height h: Int, width w: Int, dilation: (Int, Int), pad: (Int, Int), relu: Bool,
+                            rng: inout SplitMix64)
+        -> (input: WindowedCase, weights: [Float], bias: [Float], want: NaiveTensor, scale: Float) {
+        let input = WindowedCase.random(batch: batch, channels: 3, height: h, width: w, rng: &rng)
+        let cout = 4, c = input.buffer.c
+        let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
+        let p = ConvParams(inChannels: c, outChannels: cout, kernelH: 3, kernelW: 3, padH: pad.0, padW: pad.1,
+                           dilationH: dilation.0, dilationW: dilation.1)
+        let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: relu)
+        return (input, weights, bias, want, Float(3 * c * 9))   // inputs and weights in [-1, 1]: no sum is larger
     }
 }

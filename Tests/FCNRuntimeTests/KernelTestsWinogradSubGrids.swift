@@ -54,13 +54,9 @@ extension KernelTestsWinograd {
                      (3, 2, 4, 4, 4, 4), (2, 3, 3, 3, 3, 3), (14, 11, 2, 2, 0, 0), (13, 21, 3, 3, 0, 0),
                      (3, 3, 4, 4, 100, 100), (33, 70, 2, 2, 2, 2), (10, 75, 4, 3, 4, 3), (1, 1, 3, 3, 3, 3)]
         for (index, (h, w, dh, dw, ph, pw)) in cases.enumerated() {
-            let input = WindowedCase.random(batch: 1 + index % 2, channels: 3, height: h, width: w, rng: &rng)
-            let cout = 4, c = input.buffer.c
-            let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
-            let p = ConvParams(inChannels: c, outChannels: cout, kernelH: 3, kernelW: 3, padH: ph, padW: pw,
-                               dilationH: dh, dilationW: dw)
-            let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: false)
-            let scale = Float(3 * c * 9)   // inputs and weights in [-1, 1]: no sum is larger
+            let (input, weights, bias, want, scale) = Self.dilatedCase(batch: 1 + index % 2, height: h, width: w,
+                                                                      dilation: (dh, dw), pad: (ph, pw), relu: false, rng: &rng)
+            let cout = 4
             for tile in WinogradTile.allCases {
                 for (tiles, threads, split) in [(1, 1, WinogradSplit.tiles), (3, 2, .tiles), (40, 2, .stages),
                                                 (100_000, 1, .tiles), (100_000, 2, .tiles)] {
