@@ -31,6 +31,13 @@ void fcn_ukernel_avx512_8x32(long kc, const float *restrict a, const float *rest
                              const float *restrict bias, const float *add, long ldadd, int relu) {
     Z_DECL(0) Z_DECL(1) Z_DECL(2) Z_DECL(3) Z_DECL(4) Z_DECL(5) Z_DECL(6) Z_DECL(7)
     for (int r = 0; r < 8; ++r) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+    // The addend tile (a residual's shortcut, read once from memory in the store) and the next
+    // row block's, whose tile the driver computes next: fetched while this one multiplies.
+    if (add)
+        for (int r = 0; r < 16; ++r) {
+            _mm_prefetch((const char *)(add + r * ldadd), _MM_HINT_T0);
+            _mm_prefetch((const char *)(add + r * ldadd + 16), _MM_HINT_T0);
+        }
     // The next A panel (the driver's panels are consecutive, kc * 8 floats apart) is fetched
     // into cache a line per two steps while this one is multiplied: it may come from L3.
     const float *next = a + kc * 8;
@@ -76,6 +83,13 @@ void fcn_ukernel_avx2_6x16(long kc, const float *restrict a, const float *restri
                            const float *restrict bias, const float *add, long ldadd, int relu) {
     Y_DECL(0) Y_DECL(1) Y_DECL(2) Y_DECL(3) Y_DECL(4) Y_DECL(5)
     for (int r = 0; r < 6; ++r) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+    // The addend tile and the next row block's (as in the AVX-512 kernel); a row's 16 floats
+    // span at most two lines.
+    if (add)
+        for (int r = 0; r < 12; ++r) {
+            _mm_prefetch((const char *)(add + r * ldadd), _MM_HINT_T0);
+            _mm_prefetch((const char *)(add + r * ldadd + 15), _MM_HINT_T0);
+        }
     // The next A panel (kc * 6 floats on), a line per 16 / 6 steps: every other step's prefetch
     // lands in the same line, which costs only the instruction.
     const float *next = a + kc * 6;
