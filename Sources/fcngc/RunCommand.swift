@@ -77,6 +77,7 @@ struct RunCommand: ParsableCommand {
             return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
         }
         for _ in 0..<`repeat` {
+            out = []   // the last run's outputs let go, so the executable copies into them again
             let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuMs()
             out = try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)

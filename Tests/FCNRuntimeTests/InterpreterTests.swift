@@ -198,6 +198,28 @@ final class InterpreterTests: XCTestCase {
         XCTAssertLessThan(maxRelativeError(a.toArray(), b.toArray()), 1e-5)
     }
 
+    /// A run copies its output into the tensor the last run returned once the caller has let go
+    /// of it (no new allocation, no page faults); a tensor the caller still holds is never written.
+    func testOutputTensorsAreReusedOnlyWhenReleased() throws {
+        let plan = PlanPipeline.run(try compile("tiny-fcn.yaml", Pair(29, 31)))
+        let exe = try Executable(plan: plan, weights: DictionaryWeights.random(for: plan, seed: 5))
+        var rng = SplitMix64(seed: 6)
+        let x1 = NaiveTensor.random(shape: [1] + plan.input, using: &rng).toTensor()
+        let x2 = NaiveTensor.random(shape: [1] + plan.input, using: &rng).toTensor()
+        let held = try exe.run(x1)
+        let kept = held.toArray()
+        let second = try exe.run(x2)
+        XCTAssertNotEqual(held.pointer, second.pointer, "a held output was reused")
+        XCTAssertEqual(held.toArray(), kept, "a held output was overwritten")
+        XCTAssertNotEqual(second.toArray(), kept, "the two inputs gave the same output")
+        let expected = second.toArray(), address = second.pointer
+        _ = consume second
+        let third = try exe.run(x2)
+        XCTAssertEqual(third.pointer, address, "a released output was not reused")
+        XCTAssertEqual(third.toArray(), expected)
+        XCTAssertEqual(try exe.run(x1).toArray(), kept)
+    }
+
     func testFixedUpsamplerTensorsInAFileMustBeBilinear() throws {
         let plan = PlanPipeline.run(try compile("tiny-fcn.yaml", Pair(20)))
         let table = plan.fixedUpsamplerTable
