@@ -54,10 +54,21 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
                 if (dw == 1 && xs >= 0 && xs + need <= g->width) {
                     s = row + xs;
                 } else {
-                    for (long x = 0; x < need; ++x) {
-                        long ix = xs + dw * x;
-                        rb[x] = ix >= 0 && ix < g->width ? row[ix] : 0.0f;
-                    }
+                    // Columns xs + dw·x for x in [lo, hi) lie inside the row: a strided copy
+                    // without bounds checks (dilated convs take this path for every group), zeros
+                    // around it.
+                    const long width = g->width;
+                    long lo = xs >= 0 ? 0 : (-xs + dw - 1) / dw;
+                    long hi = xs < width ? (width - xs + dw - 1) / dw : 0;
+                    if (lo > need) lo = need;
+                    if (hi > need) hi = need;
+                    if (hi < lo) hi = lo;
+                    float *restrict out = rb;
+                    const float *restrict in = row;
+                    for (long x = 0; x < lo; ++x) out[x] = 0.0f;
+                    if (dw == 1) memcpy(out + lo, in + xs + lo, sizeof(float) * (size_t)(hi - lo));
+                    else for (long x = lo; x < hi; ++x) out[x] = in[xs + dw * x];
+                    for (long x = hi; x < need; ++x) out[x] = 0.0f;
                 }
                 if (m == 4) {
                     v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
