@@ -41,6 +41,23 @@
     v16 s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4; \
     (out)[0] = m0 + s12 + s34; (out)[(s)] = d12 + 2 * d34; (out)[2 * (s)] = s12 + 4 * s34; \
     (out)[3 * (s)] = d12 + 8 * d34 + m5; } while (0)
+/// F(6,3): B^T d for d0...d7 (points 0, ±1, ±1/2, ±2, ∞; the matrices of ncnn's winograd63,
+/// checked against the direct correlation in NaiveWinograd).
+#define bt8(d0_, d1_, d2_, d3_, d4_, d5_, d6_, d7_, out, s) do { \
+    v16 d0 = (d0_), d1 = (d1_), d2 = (d2_), d3 = (d3_), d4 = (d4_), d5 = (d5_), d6 = (d6_), d7 = (d7_); \
+    v16 e1 = d2 + d6 - 4.25f * d4, o1 = d1 + d5 - 4.25f * d3; \
+    v16 e2 = 0.25f * d2 - 1.25f * d4 + d6, o2 = 0.5f * d1 - 2.5f * d3 + 2 * d5; \
+    v16 e3 = 4 * d2 - 5 * d4 + d6, o3 = 2 * d1 - 2.5f * d3 + 0.5f * d5; \
+    (out)[0] = d0 - d6 + 5.25f * (d4 - d2); (out)[(s)] = e1 + o1; (out)[2 * (s)] = e1 - o1; \
+    (out)[3 * (s)] = e2 + o2; (out)[4 * (s)] = e2 - o2; (out)[5 * (s)] = e3 + o3; (out)[6 * (s)] = e3 - o3; \
+    (out)[7 * (s)] = d7 - d1 + 5.25f * (d3 - d5); } while (0)
+/// F(6,3): A^T m for m0...m7 (out[i * s], 6 values).
+#define at8(m0_, m1_, m2_, m3_, m4_, m5_, m6_, m7_, out, s) do { \
+    v16 m0 = (m0_), m1 = (m1_), m2 = (m2_), m3 = (m3_), m4 = (m4_), m5 = (m5_), m6 = (m6_), m7 = (m7_); \
+    v16 s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4, s56 = m5 + m6, d56 = m5 - m6; \
+    (out)[0] = m0 + s12 + s34 + 32 * s56; (out)[(s)] = d12 + 2 * d34 + 16 * d56; \
+    (out)[2 * (s)] = s12 + 4 * s34 + 8 * s56; (out)[3 * (s)] = d12 + 8 * d34 + 4 * d56; \
+    (out)[4 * (s)] = s12 + 16 * s34 + 2 * s56; (out)[5 * (s)] = d12 + 32 * d34 + d56 + m7; } while (0)
 /// F(2,3): B^T d for d0...d3.
 #define bt4(d0_, d1_, d2_, d3_, out, s) do { \
     v16 d0 = (d0_), d1 = (d1_), d2 = (d2_), d3 = (d3_); \
@@ -201,7 +218,7 @@ static struct layout layout_of(int m, long cin, long cout, long tiles, int parts
 }
 
 long fcn_winograd_image_tiles(const struct fcn_winograd_geometry *g) {
-    if ((g->m != 2 && g->m != 4) || g->dil_h < 1 || g->dil_w < 1) abort();
+    if ((g->m != 2 && g->m != 4 && g->m != 6) || g->dil_h < 1 || g->dil_w < 1) abort();
     return grid_of(g).per_image;
 }
 
@@ -224,11 +241,11 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
                              const float *bias, int relu, float *output, float *scratch,
                              int stage, int part, int parts) {
     if (tiles <= 0) return;
-    if ((g->m != 2 && g->m != 4) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
+    if ((g->m != 2 && g->m != 4 && g->m != 6) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
     if (g->out_height < 1 || g->out_width < 1 || first_tile < 0) abort();   // no tiles to number
     if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
-    if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, ceil or floor size
-        if (g->dil_h != 1 || g->dil_w != 1) abort();
+    if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, F(2,3) or F(4,3), ceil or floor size
+        if (g->dil_h != 1 || g->dil_w != 1 || g->m == 6) abort();
         if (g->pool_height != g->out_height / 2 && g->pool_height != (g->out_height + 1) / 2) abort();
         if (g->pool_width != g->out_width / 2 && g->pool_width != (g->out_width + 1) / 2) abort();
     }

@@ -1,5 +1,5 @@
 // The per-ISA half of winograd.c: gathering input rows into phase rows, the input and output
-// transforms of F(2x2, 3x3) and F(4x4, 3x3) on 16 tiles at a time, and scattering output phase
+// transforms of F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3) on 16 tiles at a time, and scattering output phase
 // rows into the output planes. Included once per instruction set by winograd.c with
 // WINO_SUFFIX (function name suffix), WINO_TARGET (a target attribute, or nothing) and WINO_NR
 // (the GEMM micro-kernel's panel width, which fixes the layout of the transformed inputs).
@@ -70,7 +70,13 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
                     else for (long x = lo; x < hi; ++x) out[x] = in[xs + dw * x];
                     for (long x = hi; x < need; ++x) out[x] = 0.0f;
                 }
-                if (m == 4) {
+                if (m == 6) {   // 16 tiles x 6 columns + 2: phase j holds columns 6t + j
+                    for (int j = 0; j < 8; ++j) {
+                        v16 q;
+                        for (int i = 0; i < 16; ++i) q[i] = s[i * 6 + j];
+                        st16(pk + j * ps + t, q);
+                    }
+                } else if (m == 4) {
                     v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
                     a4[0] = s[64]; a4[1] = s[65];
                     v16 e01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
@@ -115,8 +121,20 @@ WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long 
                 memset(p + row * ps + (n > 0 ? n : 0), 0, sizeof(float) * (size_t)(block - (n > 0 ? n : 0)));
         for (long tb = 0; tb < block; tb += 16) {
             const long t = b0 + tb;
-            v16 tmp[36];
-            if (m == 4) {
+            v16 tmp[64];
+            if (m == 6) {
+                for (int col = 0; col < 8; ++col) {
+                    const float *q = p + col * ps + tb;
+                    bt8(ld16(q), ld16(q + 8 * ps), ld16(q + 16 * ps), ld16(q + 24 * ps), ld16(q + 32 * ps),
+                        ld16(q + 40 * ps), ld16(q + 48 * ps), ld16(q + 56 * ps), tmp + col, 8);
+                }
+                for (int row = 0; row < 8; ++row) {
+                    v16 o[8];
+                    bt8(tmp[row * 8], tmp[row * 8 + 1], tmp[row * 8 + 2], tmp[row * 8 + 3], tmp[row * 8 + 4],
+                        tmp[row * 8 + 5], tmp[row * 8 + 6], tmp[row * 8 + 7], o, 1);
+                    for (int j = 0; j < 8; ++j) WINO_STORE_V(v, tp * cin, row * 8 + j, t, c, cin, o[j]);
+                }
+            } else if (m == 4) {
                 for (int col = 0; col < 6; ++col) {
                     const float *q = p + col * ps + tb;
                     bt6(ld16(q), ld16(q + 6 * ps), ld16(q + 12 * ps), ld16(q + 18 * ps), ld16(q + 24 * ps),
@@ -167,7 +185,7 @@ void WFN(scatter)(const struct fcn_winograd_geometry *g, long co, long cout, lon
             }
             long full = (ow - tx * m) / m;                 // tiles with all m columns inside
             if (full > len) full = len;
-            if (full < 0) full = 0;
+            if (full < 0 || m == 6) full = 0;               // F(6,3): element-wise below
             float *dst = plane + oy * ow + tx * m;
             long t = 0;
             for (; t < full; t += 16) {
@@ -214,16 +232,20 @@ WINO_TARGET static void WFN(outputs)(const struct fcn_winograd_geometry *g, long
         const v16 b = splat16(bias ? bias[co] : 0.0f);
         for (long t = 0; t < count; t += 16) {
             const float *q = mm + co * ldm + t;
-            v16 tmp[24];
+            v16 tmp[48];
             for (int i = 0; i < alpha; ++i) {
                 const float *qi = q + (long)i * alpha * xs;
-                if (m == 4) at6(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), ld16(qi + 4 * xs),
+                if (m == 6) at8(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), ld16(qi + 4 * xs),
+                                ld16(qi + 5 * xs), ld16(qi + 6 * xs), ld16(qi + 7 * xs), tmp + i * 6, 1);
+                else if (m == 4) at6(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), ld16(qi + 4 * xs),
                                 ld16(qi + 5 * xs), tmp + i * 4, 1);
                 else at4(ld16(qi), ld16(qi + xs), ld16(qi + 2 * xs), ld16(qi + 3 * xs), tmp + i * 2, 1);
             }
             for (int col = 0; col < m; ++col) {
-                v16 y[4];
-                if (m == 4) at6(tmp[col], tmp[4 + col], tmp[8 + col], tmp[12 + col], tmp[16 + col], tmp[20 + col], y, 1);
+                v16 y[6];
+                if (m == 6) at8(tmp[col], tmp[6 + col], tmp[12 + col], tmp[18 + col], tmp[24 + col], tmp[30 + col],
+                                tmp[36 + col], tmp[42 + col], y, 1);
+                else if (m == 4) at6(tmp[col], tmp[4 + col], tmp[8 + col], tmp[12 + col], tmp[16 + col], tmp[20 + col], y, 1);
                 else at4(tmp[col], tmp[2 + col], tmp[4 + col], tmp[6 + col], y, 1);
                 for (int a = 0; a < m; ++a) {
                     v16 x = y[a] + b;

@@ -23,9 +23,10 @@ public enum Upsampler: String, Codable, Sendable, CaseIterable {
 public enum UpsampleInit: String, Codable, Sendable, CaseIterable { case bilinear, random, zeros }
 
 /// How a convolution is computed: im2col + GEMM, one GEMM on the input (1x1), Winograd F(m,3)
-/// (transformed weights kept), Winograd F(2,7) (7x7 weights transformed on every run).
+/// with m = 2, 4 or 6 (transformed weights kept), Winograd F(2,7) (7x7 weights transformed on every run).
 public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
     case im2colGemm = "im2col-gemm", gemm1x1 = "gemm-1x1", winogradF2x3 = "winograd-f2x3", winogradF4x3 = "winograd-f4x3"
+    case winogradF6x3 = "winograd-f6x3"
     case winogradF2x7 = "winograd-f2x7"
 
     /// Output tile side m of a Winograd F(m,3) algorithm (nil: not one).
@@ -33,6 +34,7 @@ public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
         switch self {
         case .winogradF2x3: return 2
         case .winogradF4x3: return 4
+        case .winogradF6x3: return 6
         case .im2colGemm, .gemm1x1, .winogradF2x7: return nil
         }
     }
@@ -40,7 +42,7 @@ public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
     /// Whether it is a Winograd algorithm (the conv is rewritten into transforms and products).
     public var isWinograd: Bool {
         switch self {
-        case .winogradF2x3, .winogradF4x3, .winogradF2x7: return true
+        case .winogradF2x3, .winogradF4x3, .winogradF6x3, .winogradF2x7: return true
         case .im2colGemm, .gemm1x1: return false
         }
     }
@@ -50,7 +52,7 @@ public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
         switch self {
         case .im2colGemm, .gemm1x1:
             return nil
-        case .winogradF2x3, .winogradF4x3:
+        case .winogradF2x3, .winogradF4x3, .winogradF6x3:
             let ok = g.kernel == [3, 3] && g.stride == [1, 1] && g.dilation.allSatisfy { $0 >= 1 } && group == 1
             return ok ? nil : "is for 3x3 stride-1 ungrouped convolutions"
         case .winogradF2x7:

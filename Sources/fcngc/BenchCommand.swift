@@ -273,6 +273,7 @@ private enum Bench {
 
     static func shortName(_ a: ConvAlgorithm?) -> String {
         switch a {
+        case .winogradF6x3: return "wino6"
         case .winogradF4x3: return "wino4"
         case .winogradF2x3: return "wino2"
         case .winogradF2x7: return "wino7"

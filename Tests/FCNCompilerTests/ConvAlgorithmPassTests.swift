@@ -137,6 +137,54 @@ final class ConvAlgorithmPassTests: XCTestCase {
         XCTAssertEqual(algorithms(forced)["conv5_1"], .winogradF4x3)
     }
 
+    /// F(6,3) for wide convs whose 6x6 tiles save enough over 4x4 ones (FCN-ResNet50's 65x65
+    /// heads): not for narrow ones, dilated ones whose sub-grids waste 6x6 tiles, or pooled ones;
+    /// over the budget it steps down first; `--conv-algorithm winograd-f6x3` forces it.
+    func testSixBySixTilesForWideConvs() throws {
+        let yaml = """
+        name: heads
+        input: {channels: 1024}
+        graph:
+          - {conv: aux, out: 256, kernel: 3, pad: 1}
+          - {conv: narrow, out: 256, kernel: 3, pad: 1}
+          - {conv: back, out: 1024, kernel: 1}
+          - {conv: dilated, out: 256, kernel: 3, dilation: 4, pad: 4}
+        """
+        let compiled = try PlanFixtures.compile(yaml: yaml, input: Pair(65, 65))
+        var p = PlanPipeline.run(compiled, skipping: [ConvAlgorithmPass.name])
+        let w = p.memory!.weightBytes
+        ConvAlgorithmPass.run(&p)
+        XCTAssertEqual(algorithms(p)["aux"], .winogradF6x3, reason(p, "aux"))
+        XCTAssertEqual(reason(p, "aux"), "winograd-f6x3: 3x3 stride 1, 1024 -> 256 channels: 4.91x fewer multiplications with 6x6 tiles (3.65x with 4x4)")
+        XCTAssertEqual(algorithms(p)["narrow"], .winogradF4x3, "256 input channels: " + reason(p, "narrow"))
+        XCTAssertEqual(algorithms(p)["dilated"], .winogradF4x3, "sub-grids of 16-17 pixels: " + reason(p, "dilated"))
+        XCTAssertEqual(p.memory!.weightBytes, w + 64 * 1024 * 256 * 4 + 36 * 256 * 256 * 4 + 36 * 1024 * 256 * 4)
+        let aux = p.steps.first { $0.name == "aux" }!
+        XCTAssertEqual(aux.scratchBytes, 4 * ScratchRules.winogradFloats(m: 6, inChannels: 1024, outChannels: 256, outHeight: 65, outWidth: 65))
+        XCTAssertTrue(PlanReport.text(p).contains("k3 p1 winograd-f6x3"))
+        XCTAssertTrue(VerifyPlan.problems(p).isEmpty, "\(VerifyPlan.problems(p))")
+        // A fused pooling keeps F(4,3), and the plan check refuses F(6,3) with one.
+        let pooled = "name: pooled\ninput: {channels: 1024}\ngraph:\n  - {conv: aux, out: 256, kernel: 3, pad: 1}\n  - {pool: p, kernel: 2, stride: 2}\n"
+        let q = PlanPipeline.run(try PlanFixtures.compile(yaml: pooled, input: Pair(65, 65)))
+        XCTAssertEqual(q.steps.first { $0.name == "aux" }?.attributes.maxPool != nil, true, "the pool is fused")
+        XCTAssertEqual(q.steps.first { $0.name == "aux" }?.attributes.algorithm, .winogradF4x3)
+        XCTAssertTrue(reason(q, "aux").contains("fused 2x2 max pooling"), reason(q, "aux"))
+        var bad = q
+        let i = bad.steps.firstIndex { $0.name == "aux" }!
+        bad.steps[i].attributes.algorithm = .winogradF6x3
+        XCTAssertTrue(VerifyPlan.problems(bad).contains { $0.contains("a fused max pooling needs an undilated Winograd F(2,3) or F(4,3)") })
+        // Forced: every 3x3 conv, dilated and narrow ones too.
+        var forced = PlanPipeline.run(compiled, skipping: [ConvAlgorithmPass.name])
+        ConvAlgorithmPass.run(&forced, mode: .winogradF6x3)
+        XCTAssertEqual(["aux", "narrow", "dilated"].map { algorithms(forced)[$0] }, [.winogradF6x3, .winogradF6x3, .winogradF6x3])
+        // Over the budget: 2048 -> 2048 channels would take 1 GiB of F(6,3) weights.
+        let big = "name: big\ninput: {channels: 2048}\ngraph:\n  - {conv: c, out: 2048, kernel: 3, pad: 1}\n"
+        let b = PlanPipeline.run(try PlanFixtures.compile(yaml: big, input: Pair(65, 65)))
+        XCTAssertNotEqual(b.steps[0].attributes.algorithm, .winogradF6x3)
+        XCTAssertTrue(reason(b, "c").contains("winograd-f6x3 weights (1024 MiB) would pass the transformed-weight budget")
+                      || reason(b, "c").contains("winograd-f4x3 weights"), reason(b, "c"))
+    }
+
     /// 7x7 stride-1 convs (fc6) take Winograd F(2,7) where it saves enough with its per-run
     /// weight transform counted; GEMM for small outputs, few channels, strides and dilations,
     /// and in the gemm and precise modes.

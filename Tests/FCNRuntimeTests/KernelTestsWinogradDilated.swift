@@ -15,7 +15,7 @@ extension KernelTestsWinograd {
         let cases = [(13, 17, 2, 2, 2, 2), (9, 70, 2, 2, 2, 2), (21, 19, 4, 4, 4, 4), (11, 12, 3, 3, 1, 0),
                      (8, 150, 2, 1, 2, 1), (10, 9, 1, 3, 0, 5), (5, 5, 2, 2, 0, 0), (7, 131, 4, 2, 3, 2)]
         for (index, (h, w, dh, dw, ph, pw)) in cases.enumerated() {
-            let tile = WinogradTile.allCases[index % 2]
+            let tile = WinogradTile.allCases[index % WinogradTile.allCases.count]
             let (input, weights, bias, want, scale) = Self.dilatedCase(batch: 1 + index % 2, height: h, width: w,
                                                                       dilation: (dh, dw), pad: (ph, pw), relu: true, rng: &rng)
             let cout = 4

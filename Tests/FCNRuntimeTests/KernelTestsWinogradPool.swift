@@ -80,7 +80,7 @@ extension KernelTestsWinograd {
             shapes.append((rng.nextInt(in: max(1, 3 - 2 * pad)...19), rng.nextInt(in: max(1, 3 - 2 * pad)...19), pad))
         }
         for (trial, (h, w, pad)) in shapes.enumerated() {
-            for tile in WinogradTile.allCases {
+            for tile in WinogradTile.allCases where tile.fusesPool {
                 let cin = [1, 3, 5, 9, 17][rng.nextInt(in: 0...4)], cout = [1, 2, 7, 9, 19][rng.nextInt(in: 0...4)]
                 let input = WindowedCase.random(batch: 1 + trial % 2, channels: cin, height: h, width: w, rng: &rng)
                 let weights = randomArray(cout * cin * 9, rng: &rng)
@@ -123,7 +123,7 @@ extension KernelTestsWinograd {
             let input = WindowedCase.random(batch: 2, channels: 3, height: h, width: w, rng: &rng)
             let cout = 5, c = input.buffer.c
             let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
-            for tile in WinogradTile.allCases {
+            for tile in WinogradTile.allCases where tile.fusesPool {
                 for ceil in [true, false] {
                     let want = exactPooled(input, weights: weights, bias: bias, outChannels: cout, pad: (pad, pad), relu: index % 2 == 0,
                                            ceil: ceil)
@@ -144,7 +144,7 @@ extension KernelTestsWinograd {
         let cases = [(5, 7, 13, 17, 2, 1000), (1, 1, 9, 9, 2, 1000), (1, 3, 11, 6, 3, 40), (3, 1, 8, 21, 4, 1),
                      (9, 11, 23, 19, 2, 33), (2, 17, 15, 70, 3, 64), (33, 31, 12, 9, 2, 1)]
         for (index, (cin, cout, h, w, threads, tiles)) in cases.enumerated() {
-            for tile in WinogradTile.allCases {
+            for tile in WinogradTile.allCases where tile.fusesPool {
                 let input = WindowedCase.random(batch: 1 + index % 2, channels: cin, height: h, width: w, rng: &rng)
                 let weights = randomArray(cout * cin * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
                 let ceil = index % 2 == 0
@@ -169,7 +169,7 @@ extension KernelTestsWinograd {
         let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)
         var ran = 0
         for kernel in GemmKernel.allCases where kernel.isSupported {
-            for tile in WinogradTile.allCases {
+            for tile in WinogradTile.allCases where tile.fusesPool {
                 for ceil in [true, false] {
                     let want = exactPooled(input, weights: weights, bias: bias, outChannels: cout, pad: (1, 1), relu: false, ceil: ceil)
                     for split in WinogradSplit.allCases {
@@ -191,7 +191,7 @@ extension KernelTestsWinograd {
         var rng = SplitMix64(seed: 0x9_0001)
         let input = WindowedCase.random(batch: 2, channels: 3, height: 1, width: 9, rng: &rng)
         let weights = randomArray(2 * 3 * 9, rng: &rng)
-        for tile in WinogradTile.allCases {
+        for tile in WinogradTile.allCases where tile.fusesPool {
             let u = weights.withUnsafeBufferPointer { WinogradWeights(weights: $0.baseAddress!, inChannels: 3, outChannels: 2, tile: tile) }
             let cap = Kernels.winogradScratchFloats(tile: tile, inChannels: 3, outChannels: 2, tiles: 100)
             var out = [Float](repeating: .nan, count: 4)

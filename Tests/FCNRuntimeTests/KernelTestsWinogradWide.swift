@@ -15,7 +15,7 @@ extension KernelTestsWinograd {
         // (height, width, pad): widths around multiples of 16 tiles (64 and 32 columns), pad 100.
         let shapes = [(9, 150, 1), (5, 66, 0), (7, 67, 1), (3, 131, 2), (6, 97, 0), (2, 4, 100), (11, 64, 1)]
         for (index, (h, w, pad)) in shapes.enumerated() {
-            let tile = WinogradTile.allCases[index % 2]
+            let tile = WinogradTile.allCases[index % WinogradTile.allCases.count]
             let input = WindowedCase.random(batch: 2, channels: 3, height: h, width: w, rng: &rng)
             let cout = 5, c = input.buffer.c
             let weights = randomArray(cout * c * 9, rng: &rng), bias = randomArray(cout, rng: &rng)

@@ -1,4 +1,4 @@
-// fcn_winograd: one chunk of a Winograd F(m x m, 3 x 3) convolution (m = 2 or 4) on fcngc's
+// fcn_winograd: one chunk of a Winograd F(m x m, 3 x 3) convolution (m = 2, 4 or 6) on fcngc's
 // GEMM: input transform of every channel, alpha² products with the packed transformed weights,
 // output transform with bias and ReLU, optionally followed by a fused 2x2 stride-2 max pool.
 // Transforms run on 16 tiles at a time, compiled for AVX-512, AVX2 and the baseline ISA (target
@@ -26,7 +26,7 @@ struct fcn_winograd_geometry {
     long pad_h, pad_w;
     long out_height, out_width;                      // output planes are dense, NCHW
     long dil_h, dil_w;                               // dilation (1: none)
-    int m;                                           // output tile side: 2 or 4
+    int m;                                           // output tile side: 2, 4 or 6 (6: no fused pool)
     long pool_height, pool_width;  // 0: no pooling; else a 2x2 stride-2 max pool of the conv output (after bias and ReLU) is written instead, output planes pool_height x pool_width
 };
 

@@ -2,6 +2,13 @@
 // the im2col scratch; this pass sizes the Winograd scratch and the transformed weights):
 //
 //   gemm-1x1       1x1, stride 1, pad 0: one GEMM on the input as it lies in memory.
+//   winograd-f6x3  3x3, stride 1, ungrouped, at least `minWinograd6x6InputChannels` input and
+//                  `minWinograd6x6OutputChannels` output channels, where 6x6 output tiles compute
+//                  `minWinograd6x6Saving` times fewer products than 4x4 ones:
+//                  64 multiplications per 6x6 tile instead of 324 (5.06x fewer). Its transformed
+//                  weights take 64/36 of F(4,3)'s, so it goes only to convs whose GEMMs dwarf
+//                  their transforms (FCN-ResNet50's 2048 -> 512 classifier), and over the budget
+//                  it is the first to step down (to F(4,3)).
 //   winograd-f4x3  3x3, stride 1, ungrouped, at least `minWinogradInputChannels`
 //                  input channels: 4x fewer multiplications (36 per 4x4 output tile instead of
 //                  144); the GEMMs are C_out x C_in x tiles, one per tile position.
@@ -24,8 +31,9 @@
 //
 // Every choice is recorded with its reason in `plan.fusion` (pass "conv-algorithm"; fused =
 // the convolution was rewritten to Winograd). `--conv-algorithm gemm` keeps every conv on
-// GEMM, `winograd` ignores the channel threshold, `winograd-f2x3` is the precise mode (F(2,3)
-// wherever Winograd applies). Transformed weights are counted in `memory.weightBytes` (both
+// GEMM, `winograd` ignores the channel threshold (F(4,3) or F(2,3), no F(6,3)), `winograd-f2x3`
+// is the precise mode (F(2,3) wherever Winograd applies), `winograd-f6x3` the opposite (F(6,3)
+// wherever Winograd F(m,3) applies, no budget). Transformed weights are counted in `memory.weightBytes` (both
 // they and the 3x3 ones are alive while the executable is built; `run --tensor` then lets the
 // 3x3 ones go). In auto mode they are held to a budget (`fitBudget`).
 
@@ -37,10 +45,24 @@ public enum ConvAlgorithmPass {
     public enum Mode: String, Sendable, CaseIterable {
         case auto, gemm, winograd
         case winogradF2x3 = "winograd-f2x3"
+        case winogradF6x3 = "winograd-f6x3"
     }
 
     /// Fewer input channels than this: Winograd does not pay (measured: conv1_1, C_in = 3).
     public static let minWinogradInputChannels = 16
+    /// F(6,3) in auto mode only with at least this many input channels and `minWinograd6x6OutputChannels`
+    /// output channels: its transforms (64 values per tile and channel, against 36) must be small
+    /// beside its products. Measured at 1 thread, CPU time per step, min of 9 runs (2026-12-04, AMD
+    /// EPYC, AVX2): FCN-ResNet50's classifier (2048 -> 512, 65x65) 302 -> 231 ms, its aux classifier
+    /// (1024 -> 256) 84 -> 69 ms; FCN-8s' conv3_2 (256 -> 256, 125x125) and conv4_1 (256 -> 512,
+    /// 63x63), 125 -> 125 ms and 62 -> 62 ms: no gain for 1.78x the transformed weights.
+    public static let minWinograd6x6InputChannels = 512
+    public static let minWinograd6x6OutputChannels = 256
+    /// ... and only where it computes this factor fewer products than F(4,3): FCN-ResNet50's
+    /// dilated layer4 convs (sub-grids of 16-17 pixels, which waste 6x6 tiles) compute 1.13x fewer
+    /// and ran 3-10% faster, for 1.78x the transformed weights; its undilated 65x65 outputs 1.34x.
+    /// (FCN-16s' conv4_2, 512 -> 512 at 63x63, would compute 1.19x fewer: not measured, left on F(4,3).)
+    public static let minWinograd6x6Saving = 1.25
 
     public static func run(_ plan: inout Plan) { run(&plan, mode: .auto) }
 
@@ -76,8 +98,10 @@ public enum ConvAlgorithmPass {
 
     static func transformedBytes(_ s: Step, _ m: Int) -> Int { (m + 2) * (m + 2) * s.inputs[0].shape[0] * s.shape[0] * 4 }
 
-    /// Over the budget, F(4,3) convs step down to F(2,3), then F(2,3) ones to im2col GEMM, those
-    /// with the most weights per output pixel (the least work per transformed byte) first.
+    /// Over the budget, F(6,3) convs step down to F(4,3), those that save the fewest products per
+    /// channel pair first (the least saved per extra byte); then F(4,3) convs to F(2,3), then
+    /// F(2,3) ones to im2col GEMM, those with the most weights per output pixel (the least work
+    /// per transformed byte) first.
     static func fitBudget(_ plan: Plan, _ choice: inout [Int: (ConvAlgorithm, String)]) {
         let weights = plan.steps.flatMap(\.weights).reduce(0) { $0 + $1.shape.reduce(4, *) }
         let left: Int, rule: String
@@ -107,15 +131,29 @@ public enum ConvAlgorithmPass {
             let wb = Double(sb.inputs[0].shape[0] * sb.shape[0]) / Double(max(1, sb.shape[1] * sb.shape[2]))
             return wa != wb ? wa > wb : a > b
         }
+        // F(6,3) convs by the products per channel pair F(6,3) saves over F(4,3), fewest first.
+        let sixOrder = choice.keys.sorted { a, b in
+            let ga = f6Saving(plan.steps[a]), gb = f6Saving(plan.steps[b])
+            return ga != gb ? ga < gb : a > b
+        }
         let mib = "\(budget >> 20) MiB: \(rule), at least \(transformedWeightFloor >> 20) MiB"
-        for (from, to) in [(ConvAlgorithm.winogradF4x3, ConvAlgorithm.winogradF2x3), (.winogradF2x3, .im2colGemm)] {
+        for (from, to) in [(ConvAlgorithm.winogradF6x3, ConvAlgorithm.winogradF4x3), (.winogradF4x3, .winogradF2x3),
+                           (.winogradF2x3, .im2colGemm)] {
             // A conv with a fused pooling stays on Winograd: on GEMM its whole output would be scratch.
-            for i in order where choice[i]!.0 == from && !(to == .im2colGemm && plan.steps[i].attributes.maxPool != nil) {
+            for i in (from == .winogradF6x3 ? sixOrder : order)
+            where choice[i]!.0 == from && !(to == .im2colGemm && plan.steps[i].attributes.maxPool != nil) {
                 if total() <= budget { return }
                 let bytes = transformedBytes(plan.steps[i], tileSide(from)!)
                 choice[i] = (to, "\(from.rawValue) weights (\(bytes >> 20) MiB) would pass the transformed-weight budget (\(mib))")
             }
         }
+    }
+
+    /// Products per channel pair F(4,3) computes beyond F(6,3) for this conv's output (one image).
+    static func f6Saving(_ s: Step) -> Int {
+        let oh = s.convOutputShape[1], ow = s.convOutputShape[2], dil = s.attributes.geometry?.dilation ?? [1, 1]
+        return 36 * ScratchRules.winogradTileGrid(m: 4, outHeight: oh, outWidth: ow, dilation: dil).tiles
+            - 64 * ScratchRules.winogradTileGrid(m: 6, outHeight: oh, outWidth: ow, dilation: dil).tiles
     }
 
     /// "12 winograd-f4x3, 1 im2col-gemm, 4 gemm-1x1" (nil: no conv has an algorithm).
@@ -141,6 +179,7 @@ public enum ConvAlgorithmPass {
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.im2colGemm, "--conv-algorithm winograd-f2x3 (precise mode): a 7x7 conv stays on GEMM")
+        case .winogradF6x3: return (.im2colGemm, "--conv-algorithm winograd-f6x3: F(6,3) is for 3x3 convs; a 7x7 conv stays on GEMM")
         case .auto where cin < minWinogradInputChannels:
             return (.im2colGemm, "7x7 kernel, \(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
@@ -162,6 +201,9 @@ public enum ConvAlgorithmPass {
         if s.attributes.residual != nil, algorithm.isWinograd {
             return (.im2colGemm, "adds a fused residual, which its GEMM accumulates into; Winograd's output transform adds none")
         }
+        if s.attributes.maxPool != nil, algorithm == .winogradF6x3 {
+            return (.winogradF4x3, "writes a fused 2x2 max pooling, which the F(6,3) kernel does not: F(4,3)")
+        }
         return (algorithm, reason)
     }
 
@@ -180,19 +222,25 @@ public enum ConvAlgorithmPass {
         switch mode {
         case .gemm: return (.im2colGemm, "--conv-algorithm gemm")
         case .winogradF2x3: return (.winogradF2x3, "--conv-algorithm winograd-f2x3 (precise mode): 2.25x fewer multiplications")
+        case .winogradF6x3: return (.winogradF6x3, "--conv-algorithm winograd-f6x3: 5.06x fewer multiplications per 6x6 tile")
         case .auto where cin < minWinogradInputChannels:
             return (.im2colGemm, "\(cin) input channels (< \(minWinogradInputChannels)): the transforms would cost more than they save")
         case .auto, .winograd:
             let oh = s.convOutputShape[1], ow = s.convOutputShape[2]
             let f4 = 36 * ScratchRules.winogradTileGrid(m: 4, outHeight: oh, outWidth: ow, dilation: dil).tiles
             let f2 = 16 * ScratchRules.winogradTileGrid(m: 2, outHeight: oh, outWidth: ow, dilation: dil).tiles
+            let f6 = 64 * ScratchRules.winogradTileGrid(m: 6, outHeight: oh, outWidth: ow, dilation: dil).tiles
+            let direct = 9 * oh * ow
+            let dilated = dil == [1, 1] ? "" : " dilation \(dil[0])x\(dil[1]) (on its \(dil[0] * dil[1]) sub-grids, rows \(dil[0]) and columns \(dil[1]) apart),"
+            func times(_ products: Int) -> Double { (Double(direct) / Double(products) * 100).rounded() / 100 }
+            if mode == .auto, cin >= minWinograd6x6InputChannels, s.shape[0] >= minWinograd6x6OutputChannels,
+               Double(f4) >= minWinograd6x6Saving * Double(f6) {
+                return (.winogradF6x3, "3x3 stride 1,\(dilated) \(cin) -> \(s.shape[0]) channels: \(times(f6))x fewer multiplications with 6x6 tiles (\(times(f4))x with 4x4)")
+            }
             if f2 < f4 {
                 return (.winogradF2x3, "\(oh)x\(ow) output: 2x2 tiles waste less than 4x4 (\(f2) vs \(f4) products per channel pair)")
             }
-            let direct = 9 * oh * ow
-            let ratio = (Double(direct) / Double(f4) * 100).rounded() / 100
-            let dilated = dil == [1, 1] ? "" : " dilation \(dil[0])x\(dil[1]) (on its \(dil[0] * dil[1]) sub-grids, rows \(dil[0]) and columns \(dil[1]) apart),"
-            return (.winogradF4x3, "3x3 stride 1,\(dilated) \(cin) input channels: \(ratio)x fewer multiplications")
+            return (.winogradF4x3, "3x3 stride 1,\(dilated) \(cin) input channels: \(times(f4))x fewer multiplications")
         }
     }
 }

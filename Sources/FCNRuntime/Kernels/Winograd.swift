@@ -142,6 +142,7 @@ extension Kernels {
         let oh = input.height + 2 * padH - 2 * dilationH, ow = input.width + 2 * padW - 2 * dilationW
         if oh <= 0 || ow <= 0 || batch <= 0 { return }
         if let pool {
+            precondition(u.tile.fusesPool, "winograd \(u.tile) cannot fuse a 2x2 max pool (F(2,3) and F(4,3) can)")
             precondition(dilationH == 1 && dilationW == 1,
                          "winograd with a fused 2x2 max pool needs an undilated conv, got dilation \(dilationH)x\(dilationW)")
             precondition(isHalved(pool.height, oh) && isHalved(pool.width, ow),
@@ -226,6 +227,7 @@ extension WinogradTile {
         switch algorithm {
         case .winogradF2x3: self = .f2x3
         case .winogradF4x3: self = .f4x3
+        case .winogradF6x3: self = .f6x3
         case .im2colGemm, .gemm1x1, .winogradF2x7: return nil
         }
     }

@@ -2,9 +2,10 @@
 // and a 3x3 kernel g give an m x m output tile Y = A^T [(G g G^T) ⊙ (B^T d B)] A.
 // F(2,3): 16 multiplications per 4 outputs instead of 36 (2.25x fewer); F(4,3): 36 per 16
 // instead of 144 (4x fewer), with larger rounding error (its points 0, ±1, ±2 need the
-// constants 4, 5, 8 and 1/24). F(6,3) (64 per 36, 5.06x) is not provided: its points ±1/2
-// make the transforms' rounding error about 10x that of F(4,3) and its transformed weights take
-// 7.1x the memory of the 3x3 ones (FCN-8s would pass the 1.0 GiB limit).
+// constants 4, 5, 8 and 1/24); F(6,3): 64 per 36 instead of 324 (5.06x fewer), whose points
+// ±1/2 and constants up to 32 and 5.25 give the largest rounding error of the three, and whose
+// transformed weights take 7.1x the memory of the 3x3 ones (the conv-algorithm pass gives it
+// only to convs with many channels, within the transformed-weight budget).
 //
 // The transforms themselves (B^T d B, A^T m A) run in C on 16 tiles at a time
 // (Sources/CKernels/winograd.c); the weight transform G g G^T is done here, in Double, once.
@@ -13,6 +14,7 @@
 public enum WinogradTile: Int, Sendable, CaseIterable {
     case f2x3 = 2
     case f4x3 = 4
+    case f6x3 = 6
 
     /// Output tile side m.
     public var m: Int { rawValue }
@@ -20,6 +22,13 @@ public enum WinogradTile: Int, Sendable, CaseIterable {
     public var alpha: Int { rawValue + 2 }
     /// Element-wise products per tile: alpha².
     public var positions: Int { alpha * alpha }
+    /// Whether the kernel can apply a fused 2x2 stride-2 max pool to its output tiles (F(6,3): not written).
+    public var fusesPool: Bool {
+        switch self {
+        case .f2x3, .f4x3: return true
+        case .f6x3: return false
+        }
+    }
 
     /// Rows of G (alpha x 3), exact in Double.
     var g: [[Double]] {
@@ -28,6 +37,10 @@ public enum WinogradTile: Int, Sendable, CaseIterable {
         case .f4x3:
             return [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
                     [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
+        case .f6x3:   // points 0, ±1, ±2, ±1/2 (the last two scaled by 1/32, A^T by 32), ∞
+            return [[1, 0, 0], [-2.0 / 9, -2.0 / 9, -2.0 / 9], [-2.0 / 9, 2.0 / 9, -2.0 / 9],
+                    [1.0 / 90, 1.0 / 45, 2.0 / 45], [1.0 / 90, -1.0 / 45, 2.0 / 45],
+                    [1.0 / 45, 1.0 / 90, 1.0 / 180], [1.0 / 45, -1.0 / 90, 1.0 / 180], [0, 0, 1]]
         }
     }
 }
