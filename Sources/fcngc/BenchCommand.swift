@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed rounds per measurement (the median is reported).") var `repeat`: Int = 5
     @Option(help: "Size N of the square reference sgemm (N x N x N).") var reference: Int = 2048
     @Flag(help: "Skip the whole-network timing.") var noNetwork = false
-    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3, winograd-f6x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }

@@ -24,7 +24,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Output: text, layers, json or dot.") var emit: Emit = .text
     @Flag(help: "Show, for every crop, the coordinate maps that give its offset.") var explainCrops = false
     @Flag(help: "Show every fusion the compiler considered, and why it did or did not fuse.") var explainFusion = false
-    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3, winograd-f6x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
     @Option(name: .shortAndLong, help: "Write to FILE (atomically) instead of stdout.") var output: String?
     @Option(help: ArgumentHelp("Print the graph (graph passes) or the plan (plan passes) on stderr after PASS; repeat it, or give 'all'.",
                                valueName: "PASS")) var printAfter: [String] = []

@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Refuse inputs whose run would need more memory than this (e.g. 8G, 512M; default: a quarter of RAM).") var maxMemory: String?
     @Flag(help: "No phases, timings or progress on stderr (errors and warnings still print).") var quiet = false
     @Option(help: "Write a Chrome trace (Perfetto, chrome://tracing): a slice per step, worker threads, live arena bytes.") var trace: String?
-    @Option(help: "Convolutions: auto (per shape), gemm (im2col GEMM everywhere), winograd, winograd-f2x3 (precise).")
+    @Option(help: "Convolutions: auto (per shape), gemm (im2col GEMM everywhere), winograd, winograd-f2x3 (precise), winograd-f6x3 (fastest, least precise).")
     var convAlgorithm: ConvAlgorithmPass.Mode = .auto
 
     func validate() throws {

@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Images in the batch.") var batch: Int = 1
     @Option(help: "Seed of the random input.") var seed: UInt64 = 1
     @Option(help: "Largest accepted max|diff| / max|score|.") var tolerance: Double = 1e-4
-    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
+    @Option(help: "Convolutions: auto, gemm, winograd, winograd-f2x3, winograd-f6x3 (as for run).") var convAlgorithm: ConvAlgorithmPass.Mode = .auto
     @Option(help: "Python with onnx and onnxruntime (default: .venv/bin/python in the current directory, else python3).") var python: String?
     @Option(help: "Keep the exported model, input and outputs in DIR.") var keep: String?
     @Option(help: ArgumentHelp("Debugging: add an error of 1% of its largest value to LAYER's output, to see the check catch it.", visibility: .hidden))
