@@ -35,9 +35,10 @@ enum OutputPaths {
         }
     }
 
-    /// Output files must not be existing directories (and the reverse for directory outputs).
+    /// Output files must not be existing directories, FIFOs or sockets (and the reverse for
+    /// directory outputs); a character device (/dev/null) is written straight through.
     static func requireFiles(_ outputs: [Use]) throws {
-        for o in outputs {
+        for o in outputs where !Directories.isCharacterDevice(o.path) {
             switch Directories.kind(o.path) {
             case .directory: throw RuntimeError(file: o.path, "\(o.option) names a directory; give a file name")
             case .other(let what): throw RuntimeError(file: o.path, "\(o.option) names \(what); give a regular file name")

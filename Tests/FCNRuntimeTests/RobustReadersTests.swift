@@ -115,4 +115,21 @@ final class RobustReadersTests: XCTestCase {
         XCTAssertNil(MemoryGuard.parse("-1G"))
         XCTAssertGreaterThan(MemoryGuard.defaultLimit(), 0)
     }
+
+    /// An output on a character device (`-o /dev/null`) is written straight through: /dev/null
+    /// stays the device (a temporary file renamed over it would replace it), and nothing is left
+    /// beside it. A regular file is still written through a temporary file.
+    func testOutputsToACharacterDeviceAreWrittenStraightThrough() throws {
+        XCTAssertTrue(Directories.isCharacterDevice("/dev/null"))
+        try AtomicFile.write(Data(repeating: 7, count: 1 << 16), to: "/dev/null")
+        try NPY.write(Tensor(shape: [2, 3], repeating: 1), to: "/dev/null")
+        var st = stat()
+        XCTAssertEqual(stat("/dev/null", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a character device")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: "/dev").contains { $0.hasPrefix(".null.tmp-") })
+        let file = try tempDir().appendingPathComponent("out.bin").path
+        XCTAssertFalse(Directories.isCharacterDevice(file))
+        try AtomicFile.write(Data([1, 2, 3]), to: file)
+        XCTAssertEqual(FileManager.default.contents(atPath: file), Data([1, 2, 3]))
+    }
 }

@@ -1,6 +1,8 @@
 // Atomic file output: everything is written to a temporary file in the destination's own
 // directory, flushed, then renamed over the destination. On any failure the temporary file is
 // removed, so a reader never sees a half-written file and an old file survives a failed write.
+// A character device (`-o /dev/null`) is written straight through: renaming a file over it would
+// replace the device, and there is no half-written file to hide.
 
 import Foundation
 #if canImport(Glibc)
@@ -48,6 +50,13 @@ public enum AtomicFile {
         let base = url.lastPathComponent
         if base.isEmpty || path.hasSuffix("/") {
             throw RuntimeError(file: path, "not a file name")
+        }
+        if Directories.isCharacterDevice(path) {
+            let fd = open(path, O_WRONLY)
+            if fd < 0 { throw RuntimeError(file: path, "cannot open: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            try body(AtomicFileWriter(fd: fd, path: path))
+            return
         }
         var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }

@@ -29,6 +29,13 @@ public enum Directories {
         }
     }
 
+    /// Whether `path` is a character device (/dev/null, a terminal): an output there is written
+    /// straight through, not through a temporary file renamed over it (AtomicFile).
+    public static func isCharacterDevice(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFCHR
+    }
+
     /// The names in directory `path` (not sorted; no "." or "..").
     public static func list(_ path: String) throws -> [String] {
         switch kind(path) {
