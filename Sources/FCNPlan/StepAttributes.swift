@@ -47,6 +47,16 @@ public enum ConvAlgorithm: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Whether a conv on it can apply a fused 2x2 stride-2 max pooling (`maxPool`): GEMM convs pool
+    /// one image from scratch, Winograd F(2,3) and F(4,3) in their output transform (undilated
+    /// only); F(6,3) and F(2,7) kernels do not pool.
+    public var fusesMaxPool: Bool {
+        switch self {
+        case .im2colGemm, .gemm1x1, .winogradF2x3, .winogradF4x3: return true
+        case .winogradF6x3, .winogradF2x7: return false
+        }
+    }
+
     /// Whether it can compute a conv of this window and group count, and if not, what it needs.
     public func requirement(_ g: Geometry, group: Int) -> String? {
         switch self {

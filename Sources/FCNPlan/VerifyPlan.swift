@@ -129,8 +129,7 @@ public enum VerifyPlan {
         if a.maxPool != nil {
             if s.kind != .conv {
                 out.append("\(at) (\(s.kind.rawValue)) cannot apply a fused max pooling")
-            } else if a.algorithm == .winogradF2x7 || a.algorithm == .winogradF6x3
-                        || (a.algorithm?.winogradTileSide != nil && a.geometry?.dilation != [1, 1]) {
+            } else if a.algorithm?.fusesMaxPool == false || (a.algorithm?.winogradTileSide != nil && a.geometry?.dilation != [1, 1]) {
                 out.append("\(at): a fused max pooling needs an undilated Winograd F(2,3) or F(4,3) or a GEMM conv, not \(a.algorithm!.rawValue)")
             }
         }

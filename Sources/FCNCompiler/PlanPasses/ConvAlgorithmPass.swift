@@ -201,7 +201,7 @@ public enum ConvAlgorithmPass {
         if s.attributes.residual != nil, algorithm.isWinograd {
             return (.im2colGemm, "adds a fused residual, which its GEMM accumulates into; Winograd's output transform adds none")
         }
-        if s.attributes.maxPool != nil, algorithm == .winogradF6x3 {
+        if s.attributes.maxPool != nil, !algorithm.fusesMaxPool {
             return (.winogradF4x3, "writes a fused 2x2 max pooling, which the F(6,3) kernel does not: F(4,3)")
         }
         return (algorithm, reason)

@@ -17,7 +17,7 @@ public final class Executable {
     /// The output tensors the last run returned, reused by the next run for an output whose
     /// tensor nobody else holds any more: a fresh tensor of FCN-ResNet50's two 21x520x520 outputs
     /// (45 MB) cost about 90 ms a run in page faults on a VM that hands freed memory back to its host.
-    private var recycledOutputs: [Tensor?] = []
+    private var recycledOutputs: [Tensor?]
 
     /// Called after each step with the step and a view of its output (N, C, H, W).
     public var observer: ((Int, Step, Tensor) -> Void)?
@@ -48,6 +48,7 @@ public final class Executable {
         scratchCapacity = max(memory.scratchBytes / 4, 1)
         scratch = Tensor(shape: [scratchCapacity])
         slotOffsets = plan.slots.map { $0.offset / 4 * batch }
+        recycledOutputs = Array(repeating: nil, count: plan.outputSteps.count)
     }
 
     func pointer(slot: Int?) -> UnsafeMutablePointer<Float> { arena.pointer + slotOffsets[slot ?? 0] }
@@ -83,7 +84,6 @@ public final class Executable {
                 observer(i, step, Tensor(shape: [batch] + step.shape, pointer: pointer(slot: step.slot), owner: arena))
             }
         }
-        if recycledOutputs.count != plan.outputSteps.count { recycledOutputs = Array(repeating: nil, count: plan.outputSteps.count) }
         return try plan.outputSteps.indices.map { i in
             guard let step = plan.outputSteps[i] else { throw RuntimeError("plan has no output step") }
             let result = reusableOutput(i, shape: [batch] + step.shape)

@@ -10,6 +10,8 @@
 // The transforms themselves (B^T d B, A^T m A) run in C on 16 tiles at a time
 // (Sources/CKernels/winograd.c); the weight transform G g G^T is done here, in Double, once.
 
+import FCNPlan
+
 /// The tile sizes the kernel implements.
 public enum WinogradTile: Int, Sendable, CaseIterable {
     case f2x3 = 2
@@ -22,13 +24,16 @@ public enum WinogradTile: Int, Sendable, CaseIterable {
     public var alpha: Int { rawValue + 2 }
     /// Element-wise products per tile: alpha².
     public var positions: Int { alpha * alpha }
-    /// Whether the kernel can apply a fused 2x2 stride-2 max pool to its output tiles (F(6,3): not written).
-    public var fusesPool: Bool {
+    /// The plan's name for this tile's algorithm.
+    public var algorithm: ConvAlgorithm {
         switch self {
-        case .f2x3, .f4x3: return true
-        case .f6x3: return false
+        case .f2x3: return .winogradF2x3
+        case .f4x3: return .winogradF4x3
+        case .f6x3: return .winogradF6x3
         }
     }
+    /// Whether the kernel can apply a fused 2x2 stride-2 max pool to its output tiles (the plan's rule).
+    public var fusesPool: Bool { algorithm.fusesMaxPool }
 
     /// Rows of G (alpha x 3), exact in Double.
     var g: [[Double]] {
