@@ -230,36 +230,38 @@ size_t fcn_winograd_split_scratch_floats(int m, long in_channels, long out_chann
     return (size_t)layout_of(m, in_channels, out_channels, tiles, parts).total + 16;
 }
 
-/// [n * part / parts, n * (part + 1) / parts): part `part` of an even split of n.
-static long share(long n, int part, int parts, long *hi) {
-    *hi = n * (part + 1) / parts;
-    return n * part / parts;
+long fcn_winograd_stage_units(int m, long in_channels, long out_channels, int stage) {
+    switch (stage) {
+    case 0: return in_channels;
+    case 1: return (long)(m + 2) * (m + 2);
+    case 2: return out_channels;
+    default: abort();
+    }
 }
 
-void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
-                             const float *packed_u, size_t packed_floats, long first_tile, long tiles,
-                             const float *bias, int relu, float *output, float *scratch,
-                             int stage, int part, int parts) {
+void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
+                              const float *packed_u, size_t packed_floats, long first_tile, long tiles,
+                              const float *bias, int relu, float *output, float *scratch,
+                              int stage, int slot, int slots, long lo, long hi) {
     if (tiles <= 0) return;
     if ((g->m != 2 && g->m != 4 && g->m != 6) || in_channels <= 0 || out_channels <= 0 || g->dil_h < 1 || g->dil_w < 1) abort();
     if (g->out_height < 1 || g->out_width < 1 || first_tile < 0) abort();   // no tiles to number
-    if (parts < 1 || part < 0 || part >= parts || stage < 0 || stage > 2) abort();
+    if (slots < 1 || slot < 0 || slot >= slots || stage < 0 || stage > 2) abort();
+    if (lo < 0 || hi > fcn_winograd_stage_units(g->m, in_channels, out_channels, stage)) abort();
     if (g->pool_height != 0 || g->pool_width != 0) {   // a 2x2 stride-2 max pool: undilated, F(2,3) or F(4,3), ceil or floor size
         if (g->dil_h != 1 || g->dil_w != 1 || g->m == 6) abort();
         if (g->pool_height != g->out_height / 2 && g->pool_height != (g->out_height + 1) / 2) abort();
         if (g->pool_width != g->out_width / 2 && g->pool_width != (g->out_width + 1) / 2) abort();
     }
-    const int m = g->m, alpha = m + 2, isa = fcn_gemm_isa();
+    if (lo >= hi) return;
+    const int m = g->m, isa = fcn_gemm_isa();
     const struct fcn_kernel_shape *s = fcn_gemm_shape(isa);
-    const struct layout l = layout_of(m, in_channels, out_channels, tiles, parts);
+    const struct layout l = layout_of(m, in_channels, out_channels, tiles, slots);
     float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
     float *v = base + l.v, *mm = base + l.mm;
-    float *p = base + l.p + part * l.own, *o = base + l.o + part * l.own, *rb = base + l.rb + part * l.own;
-    long hi, lo;
+    float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own, *rb = base + l.rb + slot * l.own;
     switch (stage) {
-    case 0:   // input transform of this part's input channels
-        lo = share(in_channels, part, parts, &hi);
-        if (lo >= hi) return;
+    case 0:   // input transform of input channels [lo, hi)
         switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
         case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
@@ -268,15 +270,12 @@ void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_chan
         default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
         }
         return;
-    case 1:   // this part's positions' products (all of U[ξ] for each: U is read once per chunk)
-        lo = share(alpha * alpha, part, parts, &hi);
+    case 1:   // the products of positions [lo, hi) (all of U[ξ] for each: U is read once per chunk)
         for (long xi = lo; xi < hi; ++xi)
             fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,
                                 v + xi * l.tp * in_channels, in_channels * s->nr, 0, mm + xi * out_channels * l.ldm, l.ldm);
         return;
-    default:  // output transform of this part's output channels
-        lo = share(out_channels, part, parts, &hi);
-        if (lo >= hi) return;
+    default:  // output transform of output channels [lo, hi)
         switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
         case FCN_GEMM_AVX512: outputs_avx512(g, out_channels, lo, hi, first_tile, tiles, mm, l.ldm, bias, relu, o, l.ps, output, m); break;
@@ -292,6 +291,7 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch) {
     for (int stage = 0; stage < 3; ++stage)
-        fcn_winograd_chunk_part(g, in_channels, out_channels, packed_u, packed_floats, first_tile, tiles,
-                                bias, relu, output, scratch, stage, 0, 1);
+        fcn_winograd_chunk_stage(g, in_channels, out_channels, packed_u, packed_floats, first_tile, tiles,
+                                 bias, relu, output, scratch, stage, 0, 1,
+                                 0, fcn_winograd_stage_units(g->m, in_channels, out_channels, stage));
 }

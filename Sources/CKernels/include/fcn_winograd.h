@@ -50,21 +50,26 @@ void fcn_winograd_chunk(const struct fcn_winograd_geometry *g, long in_channels,
                         const float *packed_u, size_t packed_floats, long first_tile, long tiles,
                         const float *bias, int relu, float *output, float *scratch);
 
-/// Floats of scratch a chunk of up to `tiles` tiles split into `parts` parts needs: the transformed
-/// inputs and products once, row buffers per part (parts = 1: fcn_winograd_scratch_floats).
+/// Floats of scratch a chunk of up to `tiles` tiles whose stages `parts` threads share needs: the
+/// transformed inputs and products once, row buffers per thread (parts = 1: fcn_winograd_scratch_floats).
 size_t fcn_winograd_split_scratch_floats(int m, long in_channels, long out_channels, long tiles, int parts);
 
-/// One stage of one part of a chunk split into `parts` parts that run concurrently (one thread
-/// each), so that the chunk's products read the transformed weights once in all: stage 0, the
-/// input transform of part `part`'s input channels; stage 1, the products of its positions ξ;
-/// stage 2, the output transform of its output channels (even splits, possibly empty). Stage s
-/// of every part must finish before stage s + 1 of any part starts. Every part is given the same
-/// `scratch` of fcn_winograd_split_scratch_floats(m, …, tiles, parts) floats. Each output value
-/// is computed exactly as by fcn_winograd_chunk.
-void fcn_winograd_chunk_part(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
-                             const float *packed_u, size_t packed_floats, long first_tile, long tiles,
-                             const float *bias, int relu, float *output, float *scratch,
-                             int stage, int part, int parts);
+/// The units stage `stage` of a chunk is split into: input channels (0), positions ξ, (m + 2)² (1),
+/// output channels (2).
+long fcn_winograd_stage_units(int m, long in_channels, long out_channels, int stage);
+
+/// Units [lo, hi) of one stage of a chunk whose stages are shared by up to `slots` threads, so
+/// that the chunk's products read the transformed weights once in all: stage 0, the input
+/// transform of input channels [lo, hi); stage 1, the products of positions ξ in [lo, hi);
+/// stage 2, the output transform of output channels [lo, hi). Stage s must be finished for all
+/// units before stage s + 1 starts for any. Concurrent calls use different `slot`s (their row
+/// buffers) of the same `scratch` of fcn_winograd_split_scratch_floats(m, …, tiles, slots)
+/// floats. Each output value is computed exactly as by fcn_winograd_chunk, however the units
+/// are split.
+void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_channels, long out_channels,
+                              const float *packed_u, size_t packed_floats, long first_tile, long tiles,
+                              const float *bias, int relu, float *output, float *scratch,
+                              int stage, int slot, int slots, long lo, long hi);
 
 #ifdef __cplusplus
 }

@@ -116,7 +116,7 @@ extension Kernels {
         precondition(scratchCapacity >= unit && scratch != nil,
                      "conv2d scratch too small: \(scratchCapacity) floats, need at least \(unit)")
         let col = scratch!
-        // Each worker its own band of rows, unless the weights are much taller than a worker's tile
+        // Each worker its own bands of rows, unless the weights are much taller than a worker's tile
         // (fc6: 4096 outputs on 128 pixels): each worker would stream all of A (and, with plain
         // weights, repack it), so there the workers share one tile and split the output channels.
         let bandWorkers = min(workers, oh)
@@ -128,13 +128,12 @@ extension Kernels {
             for n in 0..<batch {
                 for g in 0..<p.groups {
                     let biasBox = SendableBox(bias.map { $0 + g * coutG }), addendBox = SendableBox(addendBase?(n, g * coutG))
-                    DispatchQueue.concurrentPerform(iterations: bandWorkers) { w in
-                        let traced = WorkerTrace.begin()
-                        defer { WorkerTrace.end(traced) }
+                    // Bands of rows shared out guided (parallelRanges), each at most one tile.
+                    parallelRanges(oh, workers: bandWorkers, minimum: max(1, own.rows / 4), maximum: own.rows) { w, band in
                         let myCol = colBox.value + w * slice
                         let c0 = outBox.value + (n * p.outChannels + g * coutG) * ohw
-                        var r0 = oh * w / bandWorkers
-                        let r1 = oh * (w + 1) / bandWorkers
+                        var r0 = band.lowerBound
+                        let r1 = band.upperBound
                         while r0 < r1 {
                             let tr = min(own.rows, r1 - r0)
                             let c = c0 + r0 * ow
@@ -193,21 +192,20 @@ extension Kernels {
     }
 
     /// C (m x n, row-major) = W_group[0..<m][depth] * B (+ C if `accumulate`), then bias/ReLU
-    /// per row of C (in the GEMM's store for packed weights), split over `threads` workers, each running the single-threaded GEMM on its
-    /// block of rows (when m >= n) or of columns. Blocks are multiples of 16 (of the packed
-    /// operand's row unit for rows) so each worker keeps whole GEMM micro-tiles.
+    /// per row of C (in the GEMM's store for packed weights). With several threads, the rows (when
+    /// m >= n) or columns are shared out in blocks (guided, parallelRanges: large ones first, at
+    /// least 4 units at the end), each block running the single-threaded GEMM. Blocks are
+    /// multiples of 16 (of the packed operand's row unit for rows) so each keeps whole GEMM micro-tiles.
     static func parallelGemm(_ a: ConvWeights, group: Int, rowsPerGroup m: Int, kSize: Int, depth: Range<Int>, n: Int,
                              b: UnsafePointer<Float>, ldb: Int, accumulate: Bool,
                              c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                              addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0, relu: Bool, threads: Int) {
         let splitRows = m >= n
         let unit = splitRows ? a.rowAlignment : 16
-        let blocks = max(1, min(threads, (splitRows ? m : n) / unit))
+        let len = splitRows ? m : n, units = (len + unit - 1) / unit
         let bBox = SendableBox(b), cBox = SendableBox(c), biasBox = SendableBox(bias), addendBox = SendableBox(addend)
-        let body: (Int) -> Void = { w in
-            let len = splitRows ? m : n
-            let lo = len * w / blocks / unit * unit
-            let hi = w + 1 == blocks ? len : len * (w + 1) / blocks / unit * unit
+        let body: (Range<Int>) -> Void = { block in
+            let lo = block.lowerBound * unit, hi = min(len, block.upperBound * unit)
             if hi <= lo { return }
             let rows = splitRows ? lo..<hi : 0..<m, cols = splitRows ? 0..<n : lo..<hi
             let cBlock = cBox.value + rows.lowerBound * ldc + cols.lowerBound
@@ -217,7 +215,11 @@ extension Kernels {
                        addend: addendBox.value.map { $0 + rows.lowerBound * ldAddend + cols.lowerBound }, ldAddend: ldAddend,
                        relu: relu)
         }
-        if blocks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: blocks) { w in WorkerTrace.span { body(w) } } }
+        if threads == 1 || units < 2 {
+            body(0..<units)
+        } else {
+            parallelRanges(units, workers: threads, minimum: max(1, min(4, units / threads))) { _, block in body(block) }
+        }
     }
 
     /// Fills col (channels*kh*kw rows of rows*outWidth) for output rows [rowStart, rowStart+rows).

@@ -1,6 +1,7 @@
 // Kernel namespace and shared plumbing: the global thread count (also applied to OpenBLAS),
-// chunked parallel loops over independent items, a Sendable pointer box, a row-major sgemm
-// wrapper and integer division helpers for negative numerators.
+// parallel loops over independent items (even chunks, or guided ranges for the convolutions'
+// long steps), a Sendable pointer box, a row-major sgemm wrapper and integer division helpers
+// for negative numerators.
 
 import COpenBLAS
 import Dispatch
@@ -42,6 +43,37 @@ public enum Kernels {
         }
     }
 
+    /// Calls `body(worker, range)` on disjoint ranges covering 0..<count, guided self-scheduling
+    /// (as OpenMP's `guided`): `workers` workers (numbered 0..<workers, at most one running per
+    /// number) each take the next range from a shared counter until none is left, a range being
+    /// what remains over 2 x workers, within [minimum, maximum] (the last one left may be smaller
+    /// when the one before could not take it without going over the maximum). Early ranges are large (few
+    /// calls), the last ones small, so a worker on a slower core (a busy host's sibling thread,
+    /// a vCPU whose host is loaded) takes less instead of holding the others at the end: an even
+    /// split waits for the slowest. Ranges must not depend on which worker runs them.
+    static func parallelRanges(_ count: Int, workers: Int, minimum: Int = 1, maximum: Int = .max,
+                               _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let low = max(1, minimum), high = max(low, maximum)
+        let w = min(max(1, workers), (count + low - 1) / low)
+        if w == 1 {
+            var a = 0
+            while a < count { let b = count - a <= high ? count : a + high; body(0, a..<b); a = b }
+            return
+        }
+        let next = RangeCounter()
+        withoutActuallyEscaping(body) { escapable in
+            let box = SendableBox(escapable)
+            DispatchQueue.concurrentPerform(iterations: w) { worker in
+                WorkerTrace.span {
+                    while let range = next.take(count: count, workers: w, minimum: low, maximum: high) {
+                        box.value(worker, range)
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `body(i)` for each i in 0..<count, split over `threads` workers.
     @inline(__always)
     static func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
@@ -67,6 +99,27 @@ public enum Kernels {
                     transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
+    }
+}
+
+/// Where the untaken part of a parallelRanges loop starts, shared by its workers.
+final class RangeCounter: Sendable {
+    private let start = Atomic<Int>(0)
+
+    /// The next range of 0..<count no other worker has taken (nil when all are): what remains
+    /// over 2 x workers, within [minimum, maximum]; all that is left when that is at most
+    /// `maximum` and taking less would leave under `minimum` behind.
+    func take(count: Int, workers: Int, minimum: Int, maximum: Int) -> Range<Int>? {
+        var a = start.load(ordering: .relaxed)
+        while a < count {
+            let left = count - a
+            var n = min(left, maximum, max(minimum, left / (2 * workers)))
+            if left - n < minimum && left <= maximum { n = left }
+            let (exchanged, original) = start.compareExchange(expected: a, desired: a + n, ordering: .relaxed)
+            if exchanged { return a..<(a + n) }
+            a = original
+        }
+        return nil
     }
 }
 

@@ -3,9 +3,10 @@
 // Splitting the tiles between workers (Winograd.swift) makes every worker stream all of U
 // through its GEMMs once per chunk of its own, so at 2 threads U is read twice as often and the
 // chunks are half as large (the scratch is split too). Here the workers take the same chunk
-// together instead, in three stages with a barrier between them (one concurrentPerform each):
-// the input transform split by input channels, the alpha² products by positions ξ (each U[ξ]
-// read by one worker), the output transform by output channels. U is then read once per chunk
+// together instead, in three stages with a barrier between them (one parallelRanges each): the
+// input transform by input channels, the alpha² products by positions ξ (each U[ξ] read by one
+// worker), the output transform by output channels. Workers take ranges in turn, large ones
+// first (guided), so one on a slower core takes less. U is then read once per chunk
 // in all and the chunk is as large as one worker's would be alone. Every value is computed as by
 // one worker alone (same transforms, same GEMM order per column), so the output does not depend
 // on the thread count.
@@ -77,13 +78,13 @@ extension Kernels {
         while a < total {
             let first = a, count = min(total - a, size)
             for stage: Int32 in 0..<3 {
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    WorkerTrace.span {
-                        var g = geo.value
-                        fcn_winograd_chunk_part(&g, u.inChannels, u.outChannels, u.packed.pointer, u.packedFloats, first,
-                                                count, biasBox.value, reluFlag, outBox.value, scratchBox.value,
-                                                stage, Int32(part), Int32(parts))
-                    }
+                // Shared out guided (parallelRanges): channels at least 8 at a time, positions one by one.
+                let units = fcn_winograd_stage_units(Int32(u.tile.m), u.inChannels, u.outChannels, stage)
+                parallelRanges(units, workers: parts, minimum: stage == 1 ? 1 : 8) { slot, range in
+                    var g = geo.value
+                    fcn_winograd_chunk_stage(&g, u.inChannels, u.outChannels, u.packed.pointer, u.packedFloats, first,
+                                             count, biasBox.value, reluFlag, outBox.value, scratchBox.value,
+                                             stage, Int32(slot), Int32(parts), range.lowerBound, range.upperBound)
                 }
             }
             a += count
