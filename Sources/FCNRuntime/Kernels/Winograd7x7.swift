@@ -68,18 +68,16 @@ extension Kernels {
         let v = SendableBox(scratch), slices = SendableBox(scratch + inputsFloats)
         let lanes = SendableBox(UnsafePointer(w.lanes.pointer)), out = SendableBox(output), biasBox = SendableBox(bias)
         let cout = w.outChannels
-        func parallel(_ body: @escaping (Int) -> Void) {
-            if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
-        }
+        // Input channels, then blocks of output channels, shared out guided (parallelRanges).
         for group in 0..<groups {
             let first = group * size, count = min(size, total - first)
-            parallel { k in
+            parallelRanges(cin, workers: workers, minimum: 8) { _, channels in
                 var g = geometry.value
-                fcn_winograd7_inputs(&g, cin, cin * k / workers, cin * (k + 1) / workers, first, count, v.value)
+                fcn_winograd7_inputs(&g, cin, channels.lowerBound, channels.upperBound, first, count, v.value)
             }
-            parallel { k in
+            parallelRanges(blocks, workers: workers) { k, range in
                 var g = geometry.value
-                for block in (blocks * k / workers)..<(blocks * (k + 1) / workers) {
+                for block in range {
                     fcn_winograd7_block(&g, lanes.value, cin, cout, block * Int(FCN_WINOGRAD7_BLOCK), first, count, v.value,
                                         biasBox.value, relu ? 1 : 0, out.value, slices.value + k * blockFloats)
                 }
