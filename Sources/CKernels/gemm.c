@@ -101,19 +101,36 @@ void fcn_gemm_pack_a_rows(long m, long k, long row0, long rows, const float *a, 
 }
 
 /// Columns [0, nc) x depth [0, kc) of B into nr-column panels: out[panel][k][j], zero past nc.
+/// Row by row: each row of B is read once, front to back, and the rows 8 ahead are prefetched
+/// (B's rows are a plane apart in a convolution, each in its own pages); each row's pieces go
+/// to their panels as fixed-size copies the compiler inlines. (Panel by panel, with a memcpy
+/// call per 16 floats, packing took 4% of FCN-ResNet50's time at 1 thread.)
 static void pack_b_block(long kc, long nc, const float *b, long ldb, int nr, float *out) {
-    for (long j = 0; j < nc; j += nr) {
-        long cols = nc - j < nr ? nc - j : nr;
-        const float *src = b + j;
-        if (cols == nr) {
-            for (long k = 0; k < kc; ++k) memcpy(out + k * nr, src + k * ldb, sizeof(float) * (size_t)nr);
-        } else {
-            for (long k = 0; k < kc; ++k) {
-                memcpy(out + k * nr, src + k * ldb, sizeof(float) * (size_t)cols);
-                memset(out + k * nr + cols, 0, sizeof(float) * (size_t)(nr - cols));
-            }
+    const long full = nc / nr, tail = nc - full * nr, panel = kc * nr;
+    for (long k = 0; k < kc; ++k) {
+        const float *src = b + k * ldb;
+        float *dst = out + k * nr;
+        if (k + 8 < kc)
+            for (long x = 0; x < nc; x += 16) __builtin_prefetch(src + 8 * ldb + x);
+        switch (nr) {
+        case 8:
+            for (long p = 0; p < full; ++p) __builtin_memcpy(dst + p * panel, src + p * 8, 8 * sizeof(float));
+            break;
+        case 16:
+            for (long p = 0; p < full; ++p) __builtin_memcpy(dst + p * panel, src + p * 16, 16 * sizeof(float));
+            break;
+        case 32:
+            for (long p = 0; p < full; ++p) __builtin_memcpy(dst + p * panel, src + p * 32, 32 * sizeof(float));
+            break;
+        default:
+            for (long p = 0; p < full; ++p) memcpy(dst + p * panel, src + p * nr, sizeof(float) * (size_t)nr);
+            break;
         }
-        out += kc * nr;
+        if (tail) {
+            float *t = dst + full * panel;
+            memcpy(t, src + full * nr, sizeof(float) * (size_t)tail);
+            memset(t + tail, 0, sizeof(float) * (size_t)(nr - tail));
+        }
     }
 }
 
