@@ -78,7 +78,7 @@ extension Kernels {
         while a < total {
             let first = a, count = min(total - a, size)
             for stage: Int32 in 0..<3 {
-                // Shared out guided (parallelRanges): channels at least 8 at a time, positions one by one.
+                // Shared out guided (parallelRanges): channels down to 8 at a time, positions down to one.
                 let units = fcn_winograd_stage_units(Int32(u.tile.m), u.inChannels, u.outChannels, stage)
                 parallelRanges(units, workers: parts, minimum: stage == 1 ? 1 : 8) { slot, range in
                     var g = geo.value
