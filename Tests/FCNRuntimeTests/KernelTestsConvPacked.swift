@@ -12,24 +12,6 @@ import FCNPlan
 import FCNTestSupport
 
 final class KernelTestsConvPacked: XCTestCase {
-    func runPlain(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams,
-                  scratchCount: Int, threads: Int) -> NaiveTensor {
-        let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
-        return input.withWindow { win in
-            runKernel(shape: [input.buffer.n, p.outChannels, oh, ow]) { out in
-                withScratch(scratchCount) { scratch, cap in
-                    weights.withUnsafeBufferPointer { w in
-                        bias.withUnsafeBufferPointer { b in
-                            Kernels.conv2d(input: win, batch: input.buffer.n, weights: w.baseAddress!, bias: b.baseAddress!,
-                                           params: p, relu: true, output: out, scratch: scratch, scratchCapacity: cap,
-                                           threads: threads)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     func runPacked(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams,
                    scratchCount: Int, threads: Int, relu: Bool = true) -> NaiveTensor {
         let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
@@ -68,7 +50,7 @@ final class KernelTestsConvPacked: XCTestCase {
             let preferred = Kernels.conv2dScratchCount(params: p, inputHeight: h, inputWidth: w)
             let (_, ow) = p.convOutputSize(height: h, width: w)
             for threads in [1, 2] {
-                let plain = runPlain(input, weights: weights, bias: bias, params: p, scratchCount: preferred, threads: threads)
+                let plain = runPlainConv(input, weights: weights, bias: bias, params: p, scratchCount: preferred, threads: threads)
                 let packed = runPacked(input, weights: weights, bias: bias, params: p, scratchCount: preferred, threads: threads)
                 // Same tiles and the same depth blocks: the same sums in the same order.
                 XCTAssertEqual(packed.values, plain.values, "case \(i) \(p) threads \(threads)")

@@ -79,10 +79,10 @@ final class KernelTestsParallelRanges: XCTestCase {
             let p = ConvParams(inChannels: cin, outChannels: cout, kernel: 1)
             let input = WindowedCase.random(batch: 1, channels: cin, height: h, width: w, rng: &rng, alwaysDense: true)
             let weights = randomArray(p.weightCount, rng: &rng), bias = randomArray(cout, rng: &rng)
-            let one = runConv(input, weights: weights, bias: bias, params: p, threads: 1)
+            let one = runPlainConv(input, weights: weights, bias: bias, params: p, scratchCount: 0, threads: 1)
             assertClose(one, Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: true), "\(p)")
             for threads in [2, 3, 5] {
-                let got = runConv(input, weights: weights, bias: bias, params: p, threads: threads)
+                let got = runPlainConv(input, weights: weights, bias: bias, params: p, scratchCount: 0, threads: threads)
                 XCTAssertEqual(got.values.map(\.bitPattern), one.values.map(\.bitPattern), "\(p) at \(threads) threads")
             }
         }
@@ -98,27 +98,9 @@ final class KernelTestsParallelRanges: XCTestCase {
         let want = Naive.conv2d(input.dense, weights: weights, bias: bias, params: p, relu: true)
         let (_, ow) = p.convOutputSize(height: 79, width: 23)
         for threads in [1, 2, 3, 4] {
-            let got = runConv(input, weights: weights, bias: bias, params: p, threads: threads,
-                              scratch: threads * 3 * 54 * ow)
+            let got = runPlainConv(input, weights: weights, bias: bias, params: p,
+                                   scratchCount: threads * 3 * 54 * ow, threads: threads)
             assertClose(got, want, "\(threads) threads")
-        }
-    }
-
-    private func runConv(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams, threads: Int,
-                         scratch: Int = 0) -> NaiveTensor {
-        let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
-        return input.withWindow { win in
-            runKernel(shape: [input.buffer.n, p.outChannels, oh, ow]) { out in
-                withScratch(scratch) { s, cap in
-                    weights.withUnsafeBufferPointer { w in
-                        bias.withUnsafeBufferPointer { b in
-                            Kernels.conv2d(input: win, batch: input.buffer.n, weights: w.baseAddress!, bias: b.baseAddress!,
-                                           params: p, relu: true, output: out, scratch: s, scratchCapacity: cap,
-                                           threads: threads)
-                        }
-                    }
-                }
-            }
         }
     }
 }

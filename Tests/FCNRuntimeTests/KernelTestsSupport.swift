@@ -65,3 +65,22 @@ func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>, Int) -> 
     defer { p.deallocate() }
     return body(p, count)
 }
+
+/// conv2d on plain weights with a bias and ReLU, `scratchCount` floats of scratch.
+func runPlainConv(_ input: WindowedCase, weights: [Float], bias: [Float], params p: ConvParams,
+                  scratchCount: Int, threads: Int) -> NaiveTensor {
+    let (oh, ow) = p.convOutputSize(height: input.height, width: input.width)
+    return input.withWindow { win in
+        runKernel(shape: [input.buffer.n, p.outChannels, oh, ow]) { out in
+            withScratch(scratchCount) { scratch, cap in
+                weights.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        Kernels.conv2d(input: win, batch: input.buffer.n, weights: w.baseAddress!, bias: b.baseAddress!,
+                                       params: p, relu: true, output: out, scratch: scratch, scratchCapacity: cap,
+                                       threads: threads)
+                    }
+                }
+            }
+        }
+    }
+}

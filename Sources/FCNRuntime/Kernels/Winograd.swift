@@ -167,16 +167,7 @@ extension Kernels {
         }
         let workers = max(1, min(threads, total, scratchCapacity / minimum))
         let slice = scratchCapacity / workers
-        // The largest chunk one worker's slice holds (floats grow with tiles, in steps of 32).
-        var fit = 1
-        while fit < total, winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
-                                                  tiles: fit * 2) <= slice { fit *= 2 }
-        var step = fit
-        while step > 1 {
-            step /= 2
-            if fit + step <= total, winogradScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
-                                                          tiles: fit + step) <= slice { fit += step }
-        }
+        let fit = winogradChunkFit(u, tiles: total, parts: 1, capacity: slice)
         // Chunks of whole GEMM panels (32 tiles) where they fit, shared out guided (parallelRanges):
         // large ones first, 32 tiles at the end, so a worker on a slower core takes less. (Measured
         // at 2 threads, FCN-ResNet50's layer3 3x3 convs, 324 tiles each: 91.5 ms with the last
@@ -214,6 +205,23 @@ extension Kernels {
     }
 
     static let winogradLargeWeightBytes = 16 << 20
+
+    /// The most tiles (at most `total`) whose chunk, shared by `parts` workers, fits in `capacity`
+    /// floats (at least 1): the scratch grows with the tiles, in steps of 32.
+    static func winogradChunkFit(_ u: WinogradWeights, tiles total: Int, parts: Int, capacity: Int) -> Int {
+        func floats(_ tiles: Int) -> Int {
+            winogradSplitScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
+                                       tiles: tiles, parts: parts)
+        }
+        var fit = 1
+        while fit < total, floats(fit * 2) <= capacity { fit *= 2 }
+        var step = fit
+        while step > 1 {
+            step /= 2
+            if fit + step <= total, floats(fit + step) <= capacity { fit += step }
+        }
+        return fit
+    }
 
     static let winogradChunkBytes: Int = {
         if let v = getenv("FCNGC_WINOGRAD_CHUNK_KB"), let kb = Int(String(cString: v)) { return kb * 1024 }

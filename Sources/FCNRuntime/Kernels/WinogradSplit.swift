@@ -59,18 +59,7 @@ extension Kernels {
     static func winogradSplitChunks(_ geometry: fcn_winograd_geometry, tiles total: Int, weights u: WinogradWeights,
                                     bias: UnsafePointer<Float>?, relu: Bool, output: UnsafeMutablePointer<Float>,
                                     scratch: UnsafeMutablePointer<Float>, scratchCapacity: Int, parts: Int) {
-        func floats(_ tiles: Int) -> Int {
-            winogradSplitScratchFloats(tile: u.tile, inChannels: u.inChannels, outChannels: u.outChannels,
-                                       tiles: tiles, parts: parts)
-        }
-        // The largest chunk that fits (floats grows with tiles, in steps of 32).
-        var fit = 1
-        while fit < total, floats(fit * 2) <= scratchCapacity { fit *= 2 }
-        var step = fit
-        while step > 1 {
-            step /= 2
-            if fit + step <= total, floats(fit + step) <= scratchCapacity { fit += step }
-        }
+        let fit = winogradChunkFit(u, tiles: total, parts: parts, capacity: scratchCapacity)
         let size = winogradChunkTiles(u, fit: fit)
         let geo = SendableBox(geometry), scratchBox = SendableBox(scratch), outBox = SendableBox(output)
         let biasBox = SendableBox(bias), reluFlag: Int32 = relu ? 1 : 0
