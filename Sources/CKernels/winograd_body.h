@@ -49,7 +49,12 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
             for (long t = 0; t < len; t += 16) {
                 // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row
                 // when adjacent and inside it, else from a copy with zeros outside the input.
+                // The copy holds only the columns of the segment's tiles (`used`): the lanes of
+                // tiles past it read stale columns, and the next segment or the block's zeroing
+                // overwrites them before any transform (a dilated sub-grid's tile row is a few
+                // tiles, so copying all 16m + 2 columns would be mostly waste).
                 const long xs = x0 + dw * t * m, need = 16 * m + 2;
+                const long used = (len - t < 16 ? len - t : 16) * m + 2;
                 const float *s = rb;
                 if (dw == 1 && xs >= 0 && xs + need <= g->width) {
                     s = row + xs;
@@ -60,15 +65,15 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
                     const long width = g->width;
                     long lo = xs >= 0 ? 0 : (-xs + dw - 1) / dw;
                     long hi = xs < width ? (width - xs + dw - 1) / dw : 0;
-                    if (lo > need) lo = need;
-                    if (hi > need) hi = need;
+                    if (lo > used) lo = used;
+                    if (hi > used) hi = used;
                     if (hi < lo) hi = lo;
                     float *restrict out = rb;
                     const float *restrict in = row;
                     for (long x = 0; x < lo; ++x) out[x] = 0.0f;
                     if (dw == 1) memcpy(out + lo, in + xs + lo, sizeof(float) * (size_t)(hi - lo));
                     else for (long x = lo; x < hi; ++x) out[x] = in[xs + dw * x];
-                    for (long x = hi; x < need; ++x) out[x] = 0.0f;
+                    for (long x = hi; x < used; ++x) out[x] = 0.0f;
                 }
                 if (m == 6) {   // 16 tiles x 6 columns + 2: phase j holds columns 6t + j
                     for (int j = 0; j < 8; ++j) {
