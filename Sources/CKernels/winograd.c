@@ -163,6 +163,10 @@ static inline __attribute__((always_inline)) int segment_next(struct segments *i
     return 1;
 }
 
+/// Floats of each of the gather's alpha row buffers: 16 tiles' 16m + 2 columns, rounded up to 16.
+/// The input stage lends them the output rows' space (struct layout: o, then rb), which it does not use.
+#define WINO_ROW_BUFFER(m) (((16 * (m) + 2) + 15) / 16 * 16)
+
 #if defined(__x86_64__) || defined(__i386__)
 #define WINO_SUFFIX _avx512
 #define WINO_TARGET __attribute__((target("avx512f")))
@@ -211,8 +215,9 @@ static struct layout layout_of(int m, long cin, long cout, long tiles, int parts
     l.mm = l.v + positions * l.tp * cin;
     l.p = l.mm + positions * cout * l.ldm;
     l.o = l.p + positions * l.ps;
-    l.rb = l.o + (long)m * m * l.ps;
+    l.rb = l.o + (long)m * m * l.ps;   // o and rb: also the gather's alpha row buffers (WINO_ROW_BUFFER)
     l.own = l.rb + round_up(l.tp * m + 64, 16) - l.p;
+    if (l.rb - l.o + round_up(l.tp * m + 64, 16) < alpha * WINO_ROW_BUFFER(m)) abort();   // tp >= 32: never
     l.total = l.p + (parts > 1 ? parts : 1) * l.own;
     return l;
 }
@@ -259,15 +264,15 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
     const struct layout l = layout_of(m, in_channels, out_channels, tiles, slots);
     float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
     float *v = base + l.v, *mm = base + l.mm;
-    float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own, *rb = base + l.rb + slot * l.own;
+    float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own;   // o: output rows, then the row buffer
     switch (stage) {
     case 0:   // input transform of input channels [lo, hi)
         switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
-        case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
-        case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
+        case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
+        case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
 #endif
-        default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, rb, m); break;
+        default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
         }
         return;
     case 1:   // the products of positions [lo, hi) (all of U[ξ] for each: U is read once per chunk)

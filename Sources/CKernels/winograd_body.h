@@ -23,88 +23,100 @@
     st8hi((v) + (xi) * (tp_cin) + ((t) / WINO_NR + 1) * (cin) * WINO_NR + (c) * WINO_NR, (x)); } while (0)
 #endif
 
+/// Phase rows d[j·ps + i] = s[i·m + j] (j < alpha) of 16 tiles from the 16m + 2 columns at s.
+WINO_TARGET static inline __attribute__((always_inline))
+void WFN(phases)(const float *s, float *d, long ps, const int m) {
+    if (m == 6) {   // 16 tiles x 6 columns + 2: phase j holds columns 6t + j
+        for (int j = 0; j < 8; ++j) {
+            v16 q;
+            for (int i = 0; i < 16; ++i) q[i] = s[i * 6 + j];
+            st16(d + j * ps, q);
+        }
+    } else if (m == 4) {
+        v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
+        a4[0] = s[64]; a4[1] = s[65];
+        v16 e01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+        v16 e23 = __builtin_shufflevector(a2, a3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+        v16 f01 = __builtin_shufflevector(a0, a1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+        v16 f23 = __builtin_shufflevector(a2, a3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+        v16 q0 = __builtin_shufflevector(e01, e23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        v16 q1 = __builtin_shufflevector(e01, e23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+        v16 q2 = __builtin_shufflevector(f01, f23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        v16 q3 = __builtin_shufflevector(f01, f23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+        v16 q4 = __builtin_shufflevector(q0, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+        v16 q5 = __builtin_shufflevector(q1, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+        st16(d, q0); st16(d + ps, q1); st16(d + 2 * ps, q2);
+        st16(d + 3 * ps, q3); st16(d + 4 * ps, q4); st16(d + 5 * ps, q5);
+    } else {
+        v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = splat16(0.0f);
+        a2[0] = s[32]; a2[1] = s[33];
+        v16 q0 = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        v16 q1 = __builtin_shufflevector(a0, a1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        v16 q2 = __builtin_shufflevector(q0, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+        v16 q3 = __builtin_shufflevector(q1, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+        st16(d, q0); st16(d + ps, q1); st16(d + 2 * ps, q2); st16(d + 3 * ps, q3);
+    }
+}
+
 /// Phase rows of one input channel for every tile of the chunk (zero outside the input).
+/// For each group of 16 tiles, first every input row's columns are found (straight in the row,
+/// or copied to a row buffer of their own), then all rows are deinterleaved: a row buffer is
+/// written element by element and read back as vectors, so reading it right after writing it
+/// would stall on store forwarding (a dilated conv copies every row).
+/// `rb` holds alpha row buffers of `WINO_ROW_BUFFER(m)` floats.
 WINO_TARGET static inline __attribute__((always_inline))
 void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long count,
                  float *p, long ps, float *rb, int prefetch_next, const int m) {
     const int alpha = m + 2;
+    const long need = 16 * m + 2, rbs = WINO_ROW_BUFFER(m), width = g->width;
     struct segments it = segments_of(g, first, first + count);
     for (struct segment sg; segment_next(&it, &sg);) {
-        const long len = sg.len, off = sg.off, len16 = (len + 15) / 16 * 16;
+        const long len = sg.len, off = sg.off;
         const long dw = g->dil_w, x0 = sg.rx - g->pad_w + dw * sg.tx * m;   // column of the first tile's first tap
         const float *plane = g->input + sg.n * g->image_stride + c * g->plane_stride;
-        for (int k = 0; k < alpha; ++k) {
-            long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
-            float *pk = p + (long)k * alpha * ps + off;
-            if (iy < 0 || iy >= g->height) {
-                for (int j = 0; j < alpha; ++j) memset(pk + j * ps, 0, sizeof(float) * (size_t)len16);
-                continue;
+        if (prefetch_next) {   // the next channel's rows: short runs the hardware does not foresee
+            long lo = x0 < 0 ? 0 : x0, hi = x0 + dw * (len * m + 2);
+            if (hi > width) hi = width;
+            for (int k = 0; k < alpha; ++k) {
+                long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
+                if (iy < 0 || iy >= g->height) continue;
+                const float *next = plane + g->plane_stride + iy * g->row_stride;
+                for (long x = lo; x < hi; x += 16) __builtin_prefetch(next + x);
             }
-            const float *row = plane + iy * g->row_stride;
-            if (prefetch_next) {   // the next channel's rows: short runs the hardware does not foresee
-                long lo = x0 < 0 ? 0 : x0, hi = x0 + dw * (len * m + 2);
-                if (hi > g->width) hi = g->width;
-                for (long x = lo; x < hi; x += 16) __builtin_prefetch(row + g->plane_stride + x);
+        }
+        for (long t = 0; t < len; t += 16) {
+            // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row when
+            // adjacent and inside it, else from a copy with zeros outside the input. The copy
+            // holds only the columns of the segment's tiles (`used`): the lanes of tiles past it
+            // read stale columns, and the next segment or the block's zeroing overwrites them
+            // before any transform (a dilated sub-grid's tile row is a few tiles).
+            const long xs = x0 + dw * t * m;
+            const long used = (len - t < 16 ? len - t : 16) * m + 2;
+            const float *src[8];
+            for (int k = 0; k < alpha; ++k) {
+                long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
+                if (iy < 0 || iy >= g->height) { src[k] = NULL; continue; }
+                const float *row = plane + iy * g->row_stride;
+                if (dw == 1 && xs >= 0 && xs + need <= width) { src[k] = row + xs; continue; }
+                // Columns xs + dw·x for x in [lo, hi) lie inside the row: a strided copy without
+                // bounds checks, zeros around it.
+                long lo = xs >= 0 ? 0 : (-xs + dw - 1) / dw;
+                long hi = xs < width ? (width - xs + dw - 1) / dw : 0;
+                if (lo > used) lo = used;
+                if (hi > used) hi = used;
+                if (hi < lo) hi = lo;
+                float *restrict out = rb + k * rbs;
+                const float *restrict in = row;
+                for (long x = 0; x < lo; ++x) out[x] = 0.0f;
+                if (dw == 1) memcpy(out + lo, in + xs + lo, sizeof(float) * (size_t)(hi - lo));
+                else for (long x = lo; x < hi; ++x) out[x] = in[xs + dw * x];
+                for (long x = hi; x < used; ++x) out[x] = 0.0f;
+                src[k] = out;
             }
-            for (long t = 0; t < len; t += 16) {
-                // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row
-                // when adjacent and inside it, else from a copy with zeros outside the input.
-                // The copy holds only the columns of the segment's tiles (`used`): the lanes of
-                // tiles past it read stale columns, and the next segment or the block's zeroing
-                // overwrites them before any transform (a dilated sub-grid's tile row is a few
-                // tiles, so copying all 16m + 2 columns would be mostly waste).
-                const long xs = x0 + dw * t * m, need = 16 * m + 2;
-                const long used = (len - t < 16 ? len - t : 16) * m + 2;
-                const float *s = rb;
-                if (dw == 1 && xs >= 0 && xs + need <= g->width) {
-                    s = row + xs;
-                } else {
-                    // Columns xs + dw·x for x in [lo, hi) lie inside the row: a strided copy
-                    // without bounds checks (dilated convs take this path for every group), zeros
-                    // around it.
-                    const long width = g->width;
-                    long lo = xs >= 0 ? 0 : (-xs + dw - 1) / dw;
-                    long hi = xs < width ? (width - xs + dw - 1) / dw : 0;
-                    if (lo > used) lo = used;
-                    if (hi > used) hi = used;
-                    if (hi < lo) hi = lo;
-                    float *restrict out = rb;
-                    const float *restrict in = row;
-                    for (long x = 0; x < lo; ++x) out[x] = 0.0f;
-                    if (dw == 1) memcpy(out + lo, in + xs + lo, sizeof(float) * (size_t)(hi - lo));
-                    else for (long x = lo; x < hi; ++x) out[x] = in[xs + dw * x];
-                    for (long x = hi; x < used; ++x) out[x] = 0.0f;
-                }
-                if (m == 6) {   // 16 tiles x 6 columns + 2: phase j holds columns 6t + j
-                    for (int j = 0; j < 8; ++j) {
-                        v16 q;
-                        for (int i = 0; i < 16; ++i) q[i] = s[i * 6 + j];
-                        st16(pk + j * ps + t, q);
-                    }
-                } else if (m == 4) {
-                    v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = ld16(s + 32), a3 = ld16(s + 48), a4 = splat16(0.0f);
-                    a4[0] = s[64]; a4[1] = s[65];
-                    v16 e01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-                    v16 e23 = __builtin_shufflevector(a2, a3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-                    v16 f01 = __builtin_shufflevector(a0, a1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-                    v16 f23 = __builtin_shufflevector(a2, a3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-                    v16 q0 = __builtin_shufflevector(e01, e23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-                    v16 q1 = __builtin_shufflevector(e01, e23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-                    v16 q2 = __builtin_shufflevector(f01, f23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-                    v16 q3 = __builtin_shufflevector(f01, f23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-                    v16 q4 = __builtin_shufflevector(q0, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-                    v16 q5 = __builtin_shufflevector(q1, a4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
-                    st16(pk + t, q0); st16(pk + ps + t, q1); st16(pk + 2 * ps + t, q2);
-                    st16(pk + 3 * ps + t, q3); st16(pk + 4 * ps + t, q4); st16(pk + 5 * ps + t, q5);
-                } else {
-                    v16 a0 = ld16(s), a1 = ld16(s + 16), a2 = splat16(0.0f);
-                    a2[0] = s[32]; a2[1] = s[33];
-                    v16 q0 = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                    v16 q1 = __builtin_shufflevector(a0, a1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-                    v16 q2 = __builtin_shufflevector(q0, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-                    v16 q3 = __builtin_shufflevector(q1, a2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
-                    st16(pk + t, q0); st16(pk + ps + t, q1); st16(pk + 2 * ps + t, q2); st16(pk + 3 * ps + t, q3);
-                }
+            for (int k = 0; k < alpha; ++k) {
+                float *d = p + (long)k * alpha * ps + off + t;
+                if (src[k]) WFN(phases)(src[k], d, ps, m);
+                else for (int j = 0; j < alpha; ++j) st16(d + j * ps, splat16(0.0f));
             }
         }
     }
