@@ -165,6 +165,8 @@ static inline __attribute__((always_inline)) int segment_next(struct segments *i
 
 /// Floats of each of the gather's alpha row buffers: 16 tiles' 16m + 2 columns, rounded up to 16.
 /// The input stage lends them the output rows' space (struct layout: o, then rb), which it does not use.
+/// Transformed inputs V larger than this are stored past the caches (WINO_STORE_V).
+#define WINO_STREAM_V_BYTES (16L << 20)
 #define WINO_ROW_BUFFER(m) (((16 * (m) + 2) + 15) / 16 * 16)
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -265,15 +267,22 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
     float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
     float *v = base + l.v, *mm = base + l.mm;
     float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own;   // o: output rows, then the row buffer
+    // V past the caches when it is larger than about half the last-level cache (FCN-ResNet50's
+    // classifiers: 64 and 32 MiB; its 512-channel F(4,3) convs' 12 MiB chunks gain nothing and
+    // lose 3%, as their GEMMs then read V from memory).
+    const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float) > (double)WINO_STREAM_V_BYTES;
     switch (stage) {
     case 0:   // input transform of input channels [lo, hi)
         switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
-        case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
-        case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
+        case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, stream, m); break;
+        case FCN_GEMM_AVX2: inputs_avx2(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, stream, m); break;
 #endif
-        default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, m); break;
+        default: inputs_portable(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, stream, m); break;
         }
+#if defined(__x86_64__) || defined(__i386__)
+        if (stream) __builtin_ia32_sfence();   // streamed stores visible before the GEMMs (other workers') read V
+#endif
         return;
     case 1:   // the products of positions [lo, hi) (all of U[ξ] for each: U is read once per chunk)
         for (long xi = lo; xi < hi; ++xi)

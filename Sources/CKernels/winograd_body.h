@@ -13,10 +13,13 @@
 #define WINO_XCAT(a, b) WINO_CAT(a, b)
 #define WFN(name) WINO_XCAT(name, WINO_SUFFIX)
 
-/// Transformed inputs of 16 tiles at position xi to their place in the GEMM's right-hand panels.
+/// Transformed inputs of 16 tiles at position xi to their place in the GEMM's right-hand panels
+/// (whole, aligned cache lines): past the caches (`stream`) when V is too large to stay in them
+/// until its GEMMs read it, so its lines are not first read from memory only to be overwritten.
 #if WINO_NR >= 16
-#define WINO_STORE_V(v, tp_cin, xi, t, c, cin, x) \
-    st16((v) + (xi) * (tp_cin) + ((t) / WINO_NR) * (cin) * WINO_NR + (c) * WINO_NR + (t) % WINO_NR, (x))
+#define WINO_STORE_V(v, tp_cin, xi, t, c, cin, x) do { \
+    float *v_ = (v) + (xi) * (tp_cin) + ((t) / WINO_NR) * (cin) * WINO_NR + (c) * WINO_NR + (t) % WINO_NR; \
+    if (stream) __builtin_nontemporal_store((x), (v16 *)v_); else st16(v_, (x)); } while (0)
 #else
 #define WINO_STORE_V(v, tp_cin, xi, t, c, cin, x) do { \
     st8lo((v) + (xi) * (tp_cin) + ((t) / WINO_NR) * (cin) * WINO_NR + (c) * WINO_NR, (x)); \
@@ -124,7 +127,7 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
 
 /// Input transform V = B^T d B of input channels [c0, c1) (of cin), into the GEMM's right-hand panels.
 WINO_TARGET static void WFN(inputs)(const struct fcn_winograd_geometry *g, long cin, long c0, long c1, long first,
-                                    long count, long tp, float *v, float *p, float *rb, const int m) {
+                                    long count, long tp, float *v, float *p, float *rb, int stream, const int m) {
     // A block of tiles at a time (one 32-wide panel, or 16 tiles), every channel: the phase
     // rows stay in L1 and each position's panel is written front to back, one stream per position.
     const int alpha = m + 2;
