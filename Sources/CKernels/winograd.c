@@ -17,7 +17,8 @@
 // sub-grid has the tiles its own size needs (sub-grids differ by a row or column when d does
 // not divide the output: at 65x65 with dilation 4, 17+16+16+16 outputs make 5+4+4+4 = 17 tile
 // columns of F(4,3), as many as the undilated conv, not 4 x 5 = 20), numbered in one sequence
-// over all sub-grids (struct tile_grid), so a chunk may span several sub-grids.
+// over all sub-grids (struct tile_grid; a tile row of every sub-grid column in turn, as those
+// read the same input rows), so a chunk may span several sub-grids.
 // The transforms (winograd_body.h) are compiled for AVX-512, AVX2 and the baseline ISA and
 // chosen with the GEMM's micro-kernel, since the panel width depends on it.
 
@@ -97,42 +98,45 @@ static inline long grid_cols(const struct tile_grid *t, long rx) { return rx < t
 /// A tile's place: image n, sub-grid (ry, rx), tile row ty and tile column tx of that sub-grid.
 struct tile_pos { long n, ry, rx, ty, tx; };
 
-/// The place of tile i (i < images · per_image). The sub-grid rows before ry hold
-/// (their tile rows) x cols tiles; inside sub-grid row ry (rows(ry) tile rows), the sub-grids
-/// before rx hold rows(ry) x (their tile columns).
+/// The place of tile i (i < images · per_image). Tiles go by image, sub-grid row ry, tile row
+/// ty, sub-grid column rx, tile column tx: one tile row of every sub-grid column in turn, so the
+/// tiles that read the same input rows (every sub-grid column of a dilated conv reads every
+/// row's columns, d apart) are numbered together and gathered while those rows are in cache.
+/// The sub-grid rows before ry hold (their tile rows) x cols tiles; a tile row of sub-grid row
+/// ry holds cols, the sub-grid columns before rx (their tile columns) of them.
 static struct tile_pos tile_at(const struct tile_grid *t, long i) {
     struct tile_pos p;
     p.n = i / t->per_image;
-    long r = i % t->per_image, rows, cols;
+    long r = i % t->per_image;
     const long tall_tiles = t->tall * t->rows_tall * t->cols;
     if (r < tall_tiles) {
-        p.ry = r / (t->rows_tall * t->cols); r -= p.ry * t->rows_tall * t->cols; rows = t->rows_tall;
+        p.ry = r / (t->rows_tall * t->cols); r -= p.ry * t->rows_tall * t->cols;
     } else {
         r -= tall_tiles;
         const long q = r / (t->rows_short * t->cols);
-        p.ry = t->tall + q; r -= q * t->rows_short * t->cols; rows = t->rows_short;
+        p.ry = t->tall + q; r -= q * t->rows_short * t->cols;
     }
-    const long wide_tiles = t->wide * rows * t->cols_wide;
+    p.ty = r / t->cols; r %= t->cols;
+    const long wide_tiles = t->wide * t->cols_wide;
     if (r < wide_tiles) {
-        p.rx = r / (rows * t->cols_wide); r -= p.rx * rows * t->cols_wide; cols = t->cols_wide;
+        p.rx = r / t->cols_wide; p.tx = r % t->cols_wide;
     } else {
         r -= wide_tiles;
-        const long q = r / (rows * t->cols_narrow);
-        p.rx = t->wide + q; r -= q * rows * t->cols_narrow; cols = t->cols_narrow;
+        p.rx = t->wide + r / t->cols_narrow; p.tx = r % t->cols_narrow;
     }
-    p.ty = r / cols; p.tx = r % cols;
     return p;
 }
 
-/// The first tile of the tile row after p's: the next tile row of its sub-grid, else the first of
-/// the next sub-grid with tiles (sub-grids shrink with ry and rx: past an empty one all are), else
+/// The first tile of the tile row after p's: the same tile row of the next sub-grid column with
+/// tiles (sub-grids shrink with ry and rx: past an empty one all are), else the next tile row of
+/// the first sub-grid column, else the first tile row of the next sub-grid row with tiles, else
 /// of the next image.
 static inline void tile_next_row(const struct tile_grid *t, struct tile_pos *p) {
     p->tx = 0;
-    if (++p->ty < grid_rows(t, p->ry)) return;
-    p->ty = 0;
     if (++p->rx < t->dw && grid_cols(t, p->rx) > 0) return;
     p->rx = 0;
+    if (++p->ty < grid_rows(t, p->ry)) return;
+    p->ty = 0;
     if (++p->ry < t->dh && grid_rows(t, p->ry) > 0) return;
     p->ry = 0;
     ++p->n;

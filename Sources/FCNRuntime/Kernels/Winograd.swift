@@ -4,8 +4,9 @@
 //
 // Weights are transformed once (WinogradWeights, when the executable is built): U[ξ] is a
 // C_out x C_in matrix for each of the alpha² positions ξ, packed for fcngc's GEMM. A run then
-// goes over the output tiles (m x m each, row-major over images, sub-grids, tile rows and tile
-// columns; each sub-grid of a dilated conv has the tiles its own size needs) in chunks of T
+// goes over the output tiles (m x m each, row-major over images, sub-grid rows, tile rows,
+// sub-grid columns and tile columns; each sub-grid of a dilated conv has the tiles its own size
+// needs) in chunks of T
 // tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
 //      16 tiles per vector, written straight into the GEMM's packed panels;
