@@ -169,8 +169,13 @@ static inline __attribute__((always_inline)) int segment_next(struct segments *i
 
 /// Floats of each of the gather's alpha row buffers: 16 tiles' 16m + 2 columns, rounded up to 16.
 /// The input stage lends them the output rows' space (struct layout: o, then rb), which it does not use.
-/// Transformed inputs V larger than this are stored past the caches (WINO_STORE_V).
-#define WINO_STREAM_V_BYTES (16L << 20)
+/// Transformed inputs V larger than this are stored past the caches (WINO_STORE_V):
+/// fcn_winograd_set_stream_bytes.
+static long stream_v_bytes = 16L << 20;
+
+long fcn_winograd_set_stream_bytes(long bytes) {
+    return __atomic_exchange_n(&stream_v_bytes, bytes, __ATOMIC_RELAXED);
+}
 #define WINO_ROW_BUFFER(m) (((16 * (m) + 2) + 15) / 16 * 16)
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -274,7 +279,8 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
     // V past the caches when it is larger than about half the last-level cache (FCN-ResNet50's
     // classifiers: 64 and 32 MiB; its 512-channel F(4,3) convs' 12 MiB chunks gain nothing and
     // lose 3%, as their GEMMs then read V from memory).
-    const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float) > (double)WINO_STREAM_V_BYTES;
+    const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float)
+        > (double)__atomic_load_n(&stream_v_bytes, __ATOMIC_RELAXED);
     switch (stage) {
     case 0:   // input transform of input channels [lo, hi)
         switch (isa) {

@@ -71,6 +71,11 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
                               const float *bias, int relu, float *output, float *scratch,
                               int stage, int slot, int slots, long lo, long hi);
 
+/// Sets the size above which a chunk's transformed inputs V are stored past the caches
+/// (non-temporal stores; 16 MiB unless set; values are the same either way), returns the size before.
+/// For tests and tuning: a process sets it before any convolution runs.
+long fcn_winograd_set_stream_bytes(long bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -107,6 +107,13 @@ public final class WinogradWeights: @unchecked Sendable {
 }
 
 extension Kernels {
+    /// Sets the size (bytes) above which a chunk's transformed inputs V are stored past the caches
+    /// (non-temporal stores: FCN-ResNet50's classifiers, V of 32-64 MiB; 16 MiB unless set) and
+    /// returns the size before. Values are the same either way: for tests and tuning, set before
+    /// any convolution runs.
+    @discardableResult
+    public static func setWinogradStreamBytes(_ bytes: Int) -> Int { fcn_winograd_set_stream_bytes(bytes) }
+
     /// Tiles of one image of a Winograd conv with this output, dilation and tile, as the kernel
     /// numbers them (each sub-grid of a dilated conv its own tile grid; ScratchRules.winogradTileGrid
     /// is the plan's copy of this rule).
