@@ -5,7 +5,8 @@
 //   1. for each input channel: gather the chunk's input rows into phase rows (a zero-padded
 //      copy of each row, deinterleaved by column mod m with shuffles), then V = B^T d B on 16
 //      tiles at a time, stored straight into the GEMM's packed right-hand panels
-//      (V[ξ][panel][c][nr]), so the products need no packing of their own;
+//      (V[ξ][panel][c][nr]), so the products need no packing of their own; a chunk's V over
+//      16 MiB (stream_v_bytes) goes there past the caches, with non-temporal stores;
 //   2. alpha² products on fcngc's GEMM micro-kernel, U[ξ] packed once (WinogradWeights);
 //   3. for each output channel: Y = A^T M A on 16 tiles at a time, bias and ReLU added, then
 //      the phase rows interleaved back into the output rows (edge tiles written element-wise);
@@ -167,15 +168,18 @@ static inline __attribute__((always_inline)) int segment_next(struct segments *i
     return 1;
 }
 
-/// Floats of each of the gather's alpha row buffers: 16 tiles' 16m + 2 columns, rounded up to 16.
-/// The input stage lends them the output rows' space (struct layout: o, then rb), which it does not use.
-/// Transformed inputs V larger than this are stored past the caches (WINO_STORE_V):
-/// fcn_winograd_set_stream_bytes.
+/// Transformed inputs V of a chunk larger than this many bytes are stored past the caches
+/// (WINO_STORE_V): about half this machine's L3. FCN-ResNet50's classifiers (V of 64 and 32 MiB)
+/// gain 3-7%; three undilated 512-channel F(4,3) convs whose chunks' V is 11 MiB lost 3.5%
+/// streamed, as their GEMMs then read V from memory instead of the L3.
 static long stream_v_bytes = 16L << 20;
 
 long fcn_winograd_set_stream_bytes(long bytes) {
     return __atomic_exchange_n(&stream_v_bytes, bytes, __ATOMIC_RELAXED);
 }
+
+/// Floats of each of the gather's alpha row buffers: 16 tiles' 16m + 2 columns, rounded up to 16.
+/// The input stage lends them the output rows' space (struct layout: o, then rb), which it does not use.
 #define WINO_ROW_BUFFER(m) (((16 * (m) + 2) + 15) / 16 * 16)
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -276,9 +280,7 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
     float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
     float *v = base + l.v, *mm = base + l.mm;
     float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own;   // o: output rows, then the row buffer
-    // V past the caches when it is larger than about half the last-level cache (FCN-ResNet50's
-    // classifiers: 64 and 32 MiB; its 512-channel F(4,3) convs' 12 MiB chunks gain nothing and
-    // lose 3%, as their GEMMs then read V from memory).
+    // V past the caches when it is larger than stream_v_bytes.
     const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float)
         > (double)__atomic_load_n(&stream_v_bytes, __ATOMIC_RELAXED);
     switch (stage) {

@@ -6,10 +6,10 @@
 // C_out x C_in matrix for each of the alpha² positions ξ, packed for fcngc's GEMM. A run then
 // goes over the output tiles (m x m each, row-major over images, sub-grid rows, tile rows,
 // sub-grid columns and tile columns; each sub-grid of a dilated conv has the tiles its own size
-// needs) in chunks of T
-// tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
+// needs) in chunks of T tiles, each chunk done by Sources/CKernels/winograd.c (fcn_winograd_chunk):
 //   1. input transform: each channel's (m+2)² input patch of each tile -> V[ξ] (C_in x T),
-//      16 tiles per vector, written straight into the GEMM's packed panels;
+//      16 tiles per vector, written straight into the GEMM's packed panels (past the caches
+//      when a chunk's V is over 16 MiB: `setWinogradStreamBytes`);
 //   2. alpha² GEMMs on fcngc's own micro-kernel: M[ξ] (C_out x T) = U[ξ] · V[ξ];
 //   3. output transform: M -> m x m outputs per tile, bias and ReLU fused, written to the output
 //      (or, with a fused 2x2 stride-2 max pool, only each tile's pooled outputs: WinogradPool.swift).
