@@ -280,11 +280,10 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
     float *base = (float *)(((size_t)scratch + 63) & ~(size_t)63);
     float *v = base + l.v, *mm = base + l.mm;
     float *p = base + l.p + slot * l.own, *o = base + l.o + slot * l.own;   // o: output rows, then the row buffer
-    // V past the caches when it is larger than stream_v_bytes.
-    const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float)
-        > (double)__atomic_load_n(&stream_v_bytes, __ATOMIC_RELAXED);
     switch (stage) {
-    case 0:   // input transform of input channels [lo, hi)
+    case 0: {   // input transform of input channels [lo, hi); V past the caches when larger than stream_v_bytes
+        const int stream = (double)l.tp * (double)in_channels * (double)(m + 2) * (m + 2) * sizeof(float)
+            > (double)__atomic_load_n(&stream_v_bytes, __ATOMIC_RELAXED);
         switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
         case FCN_GEMM_AVX512: inputs_avx512(g, in_channels, lo, hi, first_tile, tiles, l.tp, v, p, o, stream, m); break;
@@ -296,6 +295,7 @@ void fcn_winograd_chunk_stage(const struct fcn_winograd_geometry *g, long in_cha
         if (stream) __builtin_ia32_sfence();   // streamed stores visible before the GEMMs (other workers') read V
 #endif
         return;
+    }
     case 1:   // the products of positions [lo, hi) (all of U[ξ] for each: U is read once per chunk)
         for (long xi = lo; xi < hi; ++xi)
             fcn_sgemm_prepacked(out_channels, in_channels, l.tp / s->nr, packed_u + xi * packed_floats,

@@ -77,15 +77,17 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
         const long len = sg.len, off = sg.off;
         const long dw = g->dil_w, x0 = sg.rx - g->pad_w + dw * sg.tx * m;   // column of the first tile's first tap
         const float *plane = g->input + sg.n * g->image_stride + c * g->plane_stride;
+        const float *rows[8];   // the tile row's alpha input rows, NULL outside the input
+        for (int k = 0; k < alpha; ++k) {
+            long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
+            rows[k] = iy < 0 || iy >= g->height ? NULL : plane + iy * g->row_stride;
+        }
         if (prefetch_next) {   // the next channel's rows: short runs the hardware does not foresee
             long lo = x0 < 0 ? 0 : x0, hi = x0 + dw * (len * m + 2);
             if (hi > width) hi = width;
-            for (int k = 0; k < alpha; ++k) {
-                long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
-                if (iy < 0 || iy >= g->height) continue;
-                const float *next = plane + g->plane_stride + iy * g->row_stride;
-                for (long x = lo; x < hi; x += 16) __builtin_prefetch(next + x);
-            }
+            for (int k = 0; k < alpha; ++k)
+                if (rows[k])
+                    for (long x = lo; x < hi; x += 16) __builtin_prefetch(rows[k] + g->plane_stride + x);
         }
         for (long t = 0; t < len; t += 16) {
             // 16 tiles read 16m + 2 columns from xs (every dw-th): straight from the row when
@@ -97,9 +99,8 @@ void WFN(gather)(const struct fcn_winograd_geometry *g, long c, long first, long
             const long used = (len - t < 16 ? len - t : 16) * m + 2;
             const float *src[8];
             for (int k = 0; k < alpha; ++k) {
-                long iy = sg.ry - g->pad_h + g->dil_h * (sg.ty * m + k);
-                if (iy < 0 || iy >= g->height) { src[k] = NULL; continue; }
-                const float *row = plane + iy * g->row_stride;
+                const float *row = rows[k];
+                if (!row) { src[k] = NULL; continue; }
                 if (dw == 1 && xs >= 0 && xs + need <= width) { src[k] = row + xs; continue; }
                 // Columns xs + dw·x for x in [lo, hi) lie inside the row: a strided copy without
                 // bounds checks, zeros around it.
